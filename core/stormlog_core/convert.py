@@ -12,11 +12,12 @@ from .sessions import stable_legacy_session_id
 from .validation import (
     SCHEMA_VERSION_V2,
     SCHEMA_VERSION_V3,
+    SCHEMA_VERSION_V4,
     as_int,
     as_metadata,
     as_text,
     fail,
-    validate_telemetry_record,
+    validate_record,
 )
 
 _IDENTITY_KEYS = frozenset({"job_id", "rank", "local_rank", "world_size"})
@@ -52,17 +53,20 @@ def _identity(record: Mapping[str, Any], metadata: Mapping[str, Any] | None) -> 
     )
 
 
-def _from_versioned(record: Mapping[str, Any], default_session_id: str | None) -> TelemetryEventV3:
+def _from_versioned(
+    record: Mapping[str, Any], default_session_id: str | None, allow_v4: bool = False
+) -> TelemetryEventV3:
     version = as_int(record["schema_version"], "schema_version")
-    if version not in (SCHEMA_VERSION_V2, SCHEMA_VERSION_V3):
+    v4 = allow_v4 and version == SCHEMA_VERSION_V4
+    if version not in (SCHEMA_VERSION_V2, SCHEMA_VERSION_V3) and not v4:
         raise fail(f"Unsupported schema_version: {version}")
     metadata = as_metadata(record.get("metadata", {}))
     identity = _identity(record, None)
     session_id = resolve_session_id(record, metadata, default_session_id)
     upgraded = dict(record)
-    upgraded["schema_version"] = SCHEMA_VERSION_V3
+    upgraded["schema_version"] = SCHEMA_VERSION_V4 if v4 else SCHEMA_VERSION_V3
     upgraded["session_id"] = session_id
-    validate_telemetry_record(upgraded)
+    validate_record(upgraded, allow_v4=v4)
     upgraded.update(identity)
     upgraded["metadata"] = as_metadata(upgraded["metadata"])
     return trusted_event(upgraded)
@@ -144,3 +148,18 @@ def telemetry_event_from_record(
     if not permissive_legacy:
         raise fail("Legacy record conversion is disabled")
     return _from_legacy(record, default_collector, default_sampling_interval_ms, default_session_id)
+
+
+def browser_event_from_record(
+    record: Mapping[str, Any], default_session_id: str | None
+) -> TelemetryEventV3:
+    """Like :func:`telemetry_event_from_record`, but schema v4 records are accepted.
+
+    A v4 event keeps ``schema_version == 4`` and may hold null core counters; it is only
+    used inside the browser's loading path, never returned by the seed-compatible API.
+    """
+    if not isinstance(record, Mapping):
+        raise fail("record must be a mapping")
+    if "schema_version" in record:
+        return _from_versioned(record, default_session_id, allow_v4=True)
+    return _from_legacy(record, "legacy.unknown", 0, default_session_id)

@@ -9,6 +9,7 @@ from .errors import TelemetryRecordError
 
 SCHEMA_VERSION_V2: Final = 2
 SCHEMA_VERSION_V3: Final = 3
+SCHEMA_VERSION_V4: Final = 4
 SCHEMA_VERSION_LATEST: Final = 3
 
 #: Required fields of a v3 record, in the order the reference reports missing ones.
@@ -37,6 +38,31 @@ IDENTITY_FIELDS: Final[tuple[str, ...]] = ("job_id", "rank", "local_rank", "worl
 REQUIRED_V2_FIELDS: Final = tuple(name for name in REQUIRED_V3_FIELDS if name != "session_id")
 KNOWN_V2_FIELDS: Final = frozenset(REQUIRED_V2_FIELDS + IDENTITY_FIELDS)
 KNOWN_V3_FIELDS: Final = frozenset(REQUIRED_V3_FIELDS + IDENTITY_FIELDS)
+
+#: v4 (stormlog 0.3.10+): ``metadata.memory_capabilities`` and the counters each one gates.
+CAPABILITY_TEXT_FIELDS: Final = ("backend", "telemetry_collector", "sampling_source")
+CAPABILITY_FLAG_FIELDS: Final = (
+    "supports_allocator_allocated",
+    "supports_allocator_reserved",
+    "supports_allocator_active",
+    "supports_allocator_inactive",
+    "supports_device_used",
+    "supports_device_free",
+    "supports_device_total",
+    "supports_native_allocator_history",
+    "supports_fragmentation_analysis",
+    "supports_allocator_attribution",
+    "supports_bounded_profiling",
+)
+COUNTER_CAPABILITIES: Final = {
+    "allocator_allocated_bytes": "supports_allocator_allocated",
+    "allocator_reserved_bytes": "supports_allocator_reserved",
+    "allocator_active_bytes": "supports_allocator_active",
+    "allocator_inactive_bytes": "supports_allocator_inactive",
+    "device_used_bytes": "supports_device_used",
+    "device_free_bytes": "supports_device_free",
+    "device_total_bytes": "supports_device_total",
+}
 
 _NON_NEGATIVE_COUNTERS: Final = ("allocator_allocated_bytes", "allocator_reserved_bytes")
 _OPTIONAL_ALLOCATOR_COUNTERS: Final = ("allocator_active_bytes", "allocator_inactive_bytes")
@@ -112,9 +138,11 @@ def as_metadata(value: Any) -> dict[str, Any]:
     return dict(value)
 
 
-def _schema_rules(record: Mapping[str, Any]) -> tuple[tuple[str, ...], frozenset[str], bool]:
+def _schema_rules(
+    record: Mapping[str, Any], allow_v4: bool
+) -> tuple[tuple[str, ...], frozenset[str], bool]:
     version = as_int(record.get("schema_version"), "schema_version")
-    if version == SCHEMA_VERSION_V3:
+    if version == SCHEMA_VERSION_V3 or (allow_v4 and version == SCHEMA_VERSION_V4):
         return REQUIRED_V3_FIELDS, KNOWN_V3_FIELDS, True
     if version == SCHEMA_VERSION_V2:
         return REQUIRED_V2_FIELDS, KNOWN_V2_FIELDS, False
@@ -156,52 +184,93 @@ def _check_identity_fields(record: Mapping[str, Any]) -> None:
         as_positive_int(record["world_size"], "world_size")
 
 
-def _check_allocator(record: Mapping[str, Any]) -> None:
+def _check_allocator(record: Mapping[str, Any], nullable: bool) -> None:
+    core = as_optional_int if nullable else as_int
     as_int(record["device_id"], "device_id")
-    required = [as_int(record[name], name) for name in _NON_NEGATIVE_COUNTERS]
+    required = [core(record[name], name) for name in _NON_NEGATIVE_COUNTERS]
     optional = [as_optional_int(record[name], name) for name in _OPTIONAL_ALLOCATOR_COUNTERS]
-    as_int(record["allocator_change_bytes"], "allocator_change_bytes")
+    core(record["allocator_change_bytes"], "allocator_change_bytes")
     for name, value in zip(_NON_NEGATIVE_COUNTERS, required, strict=True):
-        if value < 0:
+        if value is not None and value < 0:
             raise fail(f"{name} must be >= 0")
     for name, maybe in zip(_OPTIONAL_ALLOCATOR_COUNTERS, optional, strict=True):
         if maybe is not None and maybe < 0:
             raise fail(f"{name} must be >= 0 when provided")
 
 
-def _check_device(record: Mapping[str, Any]) -> None:
-    used = as_int(record["device_used_bytes"], "device_used_bytes")
+def _check_device(record: Mapping[str, Any], nullable: bool) -> None:
+    core = as_optional_int if nullable else as_int
+    used = core(record["device_used_bytes"], "device_used_bytes")
     free = as_optional_int(record["device_free_bytes"], "device_free_bytes")
     total = as_optional_int(record["device_total_bytes"], "device_total_bytes")
-    if used < 0:
+    if used is not None and used < 0:
         raise fail("device_used_bytes must be >= 0")
     if free is not None and free < 0:
         raise fail("device_free_bytes must be >= 0 when provided")
     if total is not None and total < 0:
         raise fail("device_total_bytes must be >= 0 when provided")
-    if total is not None and used > total:
+    if total is not None and used is not None and used > total:
         raise fail("device_used_bytes cannot exceed device_total_bytes")
     if total is not None and free is not None and free > total:
         raise fail("device_free_bytes cannot exceed device_total_bytes")
 
 
-def validate_telemetry_record(record: Mapping[str, Any]) -> None:
-    """Check a v2 or v3 record; raise ``ValueError`` with the reference's message if invalid."""
+def _check_capabilities(record: Mapping[str, Any], metadata: Mapping[str, Any]) -> None:
+    """v4: memory_capabilities is complete, well typed, and no counter outruns it."""
+    capabilities = metadata.get("memory_capabilities")
+    if not isinstance(capabilities, Mapping):
+        raise fail("metadata.memory_capabilities must be an object")
+    expected = CAPABILITY_TEXT_FIELDS + CAPABILITY_FLAG_FIELDS
+    missing = [name for name in expected if name not in capabilities]
+    if missing:
+        raise fail("Missing memory capability fields: " + ", ".join(missing))
+    unknown = sorted(set(capabilities) - set(expected))
+    if unknown:
+        raise fail("Unknown memory capability fields: " + ", ".join(unknown))
+    for name in CAPABILITY_TEXT_FIELDS:
+        as_required_text(capabilities[name], f"metadata.memory_capabilities.{name}")
+    for name in CAPABILITY_FLAG_FIELDS:
+        if not isinstance(capabilities[name], bool):
+            raise fail(f"metadata.memory_capabilities.{name} must be a boolean")
+    for counter, capability in COUNTER_CAPABILITIES.items():
+        if record[counter] is not None and not capabilities[capability]:
+            raise fail(
+                f"{counter} must be null when metadata.memory_capabilities.{capability} is false"
+            )
+    if (
+        record["allocator_change_bytes"] is not None
+        and not capabilities["supports_allocator_allocated"]
+    ):
+        raise fail(
+            "allocator_change_bytes must be null when allocator allocated memory is unsupported"
+        )
+
+
+def validate_record(record: Mapping[str, Any], *, allow_v4: bool = False) -> None:
+    """Check a v2 or v3 record (and v4 when ``allow_v4``); raise ``ValueError`` if invalid."""
     from .identity import resolve_distributed_identity
 
     if not isinstance(record, Mapping):
         raise fail("record must be a mapping")
-    required, known, require_session_id = _schema_rules(record)
+    required, known, require_session_id = _schema_rules(record, allow_v4)
     _check_field_set(record, required, known)
     _check_header(record, require_session_id)
     _check_identity_fields(record)
-    _check_allocator(record)
-    _check_device(record)
+    nullable = record["schema_version"] == SCHEMA_VERSION_V4
+    _check_allocator(record, nullable)
+    _check_device(record, nullable)
     as_text(record["context"], "context", allow_none=True)
-    as_metadata(record["metadata"])
+    metadata = as_metadata(record["metadata"])
+    if nullable:
+        _check_capabilities(record, metadata)
     resolve_distributed_identity(
         job_id=record.get("job_id"),
         rank=record.get("rank"),
         local_rank=record.get("local_rank"),
         world_size=record.get("world_size"),
     )
+
+
+def validate_telemetry_record(record: Mapping[str, Any]) -> None:
+    """Check a v2 or v3 record; raise ``ValueError`` with the reference's message if invalid."""
+    validate_record(record)
