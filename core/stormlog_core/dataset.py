@@ -1,0 +1,259 @@
+"""The browser's loading path: paths in, sessions with columnar series and warnings out.
+
+Tolerant: nothing in the files can make it raise; every problem becomes a
+:class:`~stormlog_core.load_warnings.LoadWarning` and every good record still loads. Large
+loads parse files in parallel worker processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from .assemble import assemble_sessions, check_jobs
+from .discovery import Target, discover
+from .load_warnings import LoadWarning, make_warning, sort_warnings
+from .parsing import ParsedChunk, empty_chunk, parse_json_document, parse_jsonl
+from .sessions import stable_legacy_session_id
+from .sessions_data import SessionData
+from .sink import SinkManifest, discover_segments, manifest_path_for, read_manifest, segment_paths
+
+#: Below this many bytes in total, parsing in worker processes costs more than it saves.
+PARALLEL_MIN_BYTES: Final = 32 * 1024 * 1024
+_RECORD_CODES: Final = frozenset(
+    {"malformed-json", "not-an-object", "invalid-record", "unsupported-schema", "invalid-utf8"}
+    | {"out-of-range"}
+)
+
+
+@dataclass
+class FileTask:
+    """One file to parse; ``hint`` is the session id of records that carry none."""
+
+    path: str
+    kind: str
+    hint: str
+    target: int
+    listed_count: int | None = None
+
+
+@dataclass
+class FileResult:
+    """A parsed file with what the file system said about it."""
+
+    task: FileTask
+    chunk: ParsedChunk
+    size: int = 0
+    mtime_ns: int = 0
+
+
+@dataclass
+class Dataset:
+    """Everything loaded from a set of paths."""
+
+    sessions: list[SessionData] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+
+    def session(self, session_id: str) -> SessionData | None:
+        """The session with this id, if loaded."""
+        return next((s for s in self.sessions if s.session_id == session_id), None)
+
+    def skipped_records(self) -> int:
+        """How many records or lines were skipped (error-level record warnings)."""
+        return sum(1 for w in self.warnings if w.code in _RECORD_CODES and w.severity == "error")
+
+
+def read_file(task: FileTask) -> FileResult:
+    """Parse one file; I/O problems become warnings. Runs in worker processes too."""
+    path = Path(task.path)
+    if task.kind == "csv":
+        message = (
+            f"{path.name} is a CSV export of stormlog telemetry; CSV cannot be read "
+            "(its metadata column is a Python repr): open the sink directory or JSON export"
+        )
+        return _failed(task, make_warning("csv-export", message, task.path))
+    try:
+        stat = path.stat()
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _failed(task, make_warning("vanished", "file disappeared while loading", task.path))
+    except IsADirectoryError:
+        return _failed(task, make_warning("not-telemetry", "is a directory", task.path))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return _failed(task, make_warning("unreadable", f"cannot read: {reason}", task.path))
+    if task.kind == "json":
+        chunk = parse_json_document(data, path=task.path, hint=task.hint)
+    else:
+        chunk = parse_jsonl(data, path=task.path, hint=task.hint)
+    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns)
+
+
+def _failed(task: FileTask, warning: LoadWarning) -> FileResult:
+    chunk = empty_chunk(task.path)
+    chunk.warnings.append(warning)
+    return FileResult(task, chunk)
+
+
+@dataclass
+class SinkPlan:
+    """A sink directory's manifest, segment files and the warnings about their agreement."""
+
+    path: Path
+    manifest: SinkManifest | None
+    tasks: list[FileTask]
+    warnings: list[LoadWarning]
+
+
+def plan_sink(path: Path, target: int) -> SinkPlan:
+    """Read a sink's manifest and list its segments (reference order)."""
+    warnings: list[LoadWarning] = []
+    manifest = read_manifest(path)
+    manifest_file = manifest_path_for(path)
+    if manifest is None and manifest_file is not None:
+        message = "manifest.json cannot be parsed as a JSON object; segments are read by name"
+        warnings.append(make_warning("manifest-unreadable", message, str(manifest_file)))
+    if manifest is not None:
+        warnings += _manifest_entry_warnings(manifest, path)
+    fallback = stable_legacy_session_id(str(path.resolve()), "sink")
+    listed = {seg.filename: seg for seg in (manifest.segments if manifest else [])}
+    tasks = []
+    for segment in segment_paths(path, manifest):
+        entry = listed.get(segment.name)
+        hint = (entry.session_id if entry else None) or fallback
+        count = entry.event_count if entry is not None and entry.closed else None
+        tasks.append(FileTask(str(segment), "jsonl", hint, target, count))
+    warnings += _segment_presence_warnings(path, manifest)
+    return SinkPlan(path, manifest, tasks, warnings)
+
+
+def _manifest_entry_warnings(manifest: SinkManifest, path: Path) -> list[LoadWarning]:
+    where = str(path / "manifest.json")
+    found = []
+    if manifest.dropped_sessions:
+        message = f"{manifest.dropped_sessions} malformed session entr(y/ies) ignored"
+        found.append(make_warning("manifest-entry-invalid", message, where))
+    if manifest.dropped_segments:
+        message = f"{manifest.dropped_segments} malformed segment entr(y/ies) ignored"
+        found.append(make_warning("manifest-entry-invalid", message, where))
+    return found
+
+
+def _segment_presence_warnings(path: Path, manifest: SinkManifest | None) -> list[LoadWarning]:
+    if manifest is None:
+        return []
+    found = []
+    on_disk = {p.name for p in discover_segments(path)}
+    for entry in manifest.segments:
+        if entry.filename in on_disk or (path / entry.filename).exists():
+            continue
+        why = "deleted by retention" if entry.closed else "missing (the segment was still open)"
+        message = (
+            f"{entry.filename} ({entry.event_count} events) is listed in manifest.json "
+            f"but gone: {why}; those events are not available"
+        )
+        found.append(
+            make_warning(
+                "segment-missing", message, str(path / entry.filename), None, entry.session_id
+            )
+        )
+    listed = {entry.filename for entry in manifest.segments}
+    for name in sorted(on_disk - listed):
+        message = f"{name} is on disk but not listed in manifest.json; it is read anyway"
+        found.append(make_warning("segment-unlisted", message, str(path / name)))
+    return found
+
+
+def _count_warnings(result: FileResult) -> list[LoadWarning]:
+    """A closed segment whose manifest count disagrees with the records in the file."""
+    expected = result.task.listed_count
+    if expected is None:
+        return []
+    seen = result.chunk.size + sum(1 for w in result.chunk.warnings if w.code in _RECORD_CODES)
+    if seen == expected:
+        return []
+    message = f"manifest.json says {expected} events, the file holds {seen} records"
+    return [make_warning("count-mismatch", message, result.task.path, None, result.task.hint)]
+
+
+def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | None:
+    count = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if count < 2 or tasks < 2 or total_bytes < PARALLEL_MIN_BYTES:
+        return None
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+
+
+def _task_size(task: FileTask) -> int:
+    try:
+        return os.stat(task.path).st_size
+    except OSError:
+        return 0
+
+
+def run_tasks(
+    tasks: Sequence[FileTask],
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterable[FileResult]:
+    """Parse every file, in task order; in parallel processes when it pays."""
+    executor = _executor(sum(map(_task_size, tasks)), len(tasks), workers)
+    results = executor.map(read_file, tasks) if executor else map(read_file, tasks)
+    try:
+        for done, result in enumerate(results, start=1):
+            if progress is not None:
+                progress(done, len(tasks))
+            yield result
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def load_dataset(
+    paths: Sequence[str | Path],
+    *,
+    workers: int | None = None,
+    now_ns: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
+    """Load every session under ``paths``: sinks, JSON and JSONL files, searched recursively.
+
+    Never raises for bad input: problems are in ``Dataset.warnings``.
+    """
+    found = discover([Path(path) for path in paths])
+    warnings = list(found.warnings)
+    tasks: list[FileTask] = []
+    manifests: dict[int, SinkManifest] = {}
+    for index, target in enumerate(found.targets):
+        if target.kind == "sink":
+            plan = plan_sink(target.path, index)
+            tasks += plan.tasks
+            warnings += plan.warnings
+            if plan.manifest is not None:
+                manifests[index] = plan.manifest
+        else:
+            hint = stable_legacy_session_id(str(target.path.resolve()), _hint_part(target))
+            tasks.append(FileTask(str(target.path), target.kind, hint, index))
+    results = []
+    for result in run_tasks(tasks, workers, progress):
+        warnings += result.chunk.warnings + _count_warnings(result)
+        result.chunk.warnings = []
+        results.append(result)
+    now = time.time_ns() if now_ns is None else now_ns
+    sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now)
+    warnings += session_warnings + check_jobs(sessions)
+    for session in sessions:
+        session.warning_count = sum(1 for w in warnings if w.session_id == session.session_id)
+    return Dataset(sessions, sort_warnings(warnings), found.targets)
+
+
+def _hint_part(target: Target) -> Any:
+    return "json" if target.kind == "json" else "sink"

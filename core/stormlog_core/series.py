@@ -1,0 +1,128 @@
+"""Columnar time series of one session (one rank), and peak-preserving downsampling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: The counters kept per record, in bytes; NaN marks a null (v4) or absent value.
+SERIES_FIELDS = (
+    "allocator_allocated_bytes",
+    "allocator_reserved_bytes",
+    "allocator_active_bytes",
+    "allocator_inactive_bytes",
+    "allocator_change_bytes",
+    "device_used_bytes",
+    "device_free_bytes",
+    "device_total_bytes",
+)
+
+
+@dataclass
+class Series:
+    """Every record of a session in time order: timestamps, counters, and a sample flag.
+
+    Non-sample events (alerts, phases...) carry counters too and are part of the series;
+    ``is_sample`` tells them apart. Details of events live in the session's event list.
+    """
+
+    timestamp_ns: IntArray
+    values: dict[str, FloatArray]
+    is_sample: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.timestamp_ns)
+
+    @classmethod
+    def empty(cls) -> Series:
+        """A series with no records."""
+        values = {name: np.zeros(0, dtype=np.float64) for name in SERIES_FIELDS}
+        return cls(np.zeros(0, dtype=np.int64), values, np.zeros(0, dtype=bool))
+
+    def peak(self, field: str) -> float | None:
+        """The largest non-null value of a counter, or None if it was never reported."""
+        return nan_peak(self.values[field])
+
+    def last(self, field: str) -> float | None:
+        """The last non-null value of a counter."""
+        column = self.values[field]
+        present = np.flatnonzero(~np.isnan(column))
+        return float(column[present[-1]]) if len(present) else None
+
+    def peak_time(self, field: str) -> int | None:
+        """Timestamp of the first occurrence of the peak of a counter."""
+        column = self.values[field]
+        if not len(column) or np.all(np.isnan(column)):
+            return None
+        return int(self.timestamp_ns[int(np.nanargmax(column))])
+
+    def window(self, start_ns: int | None, end_ns: int | None) -> Series:
+        """The records with ``start_ns <= t <= end_ns`` (None means unbounded)."""
+        lo = 0 if start_ns is None else int(np.searchsorted(self.timestamp_ns, start_ns, "left"))
+        hi = (
+            len(self)
+            if end_ns is None
+            else int(np.searchsorted(self.timestamp_ns, end_ns, "right"))
+        )
+        values = {name: column[lo:hi] for name, column in self.values.items()}
+        return Series(self.timestamp_ns[lo:hi], values, self.is_sample[lo:hi])
+
+    def extend(self, other: Series) -> Series:
+        """This series and ``other`` merged in time order (stable for equal times)."""
+        if not len(other):
+            return self
+        if not len(self) or other.timestamp_ns[0] >= self.timestamp_ns[-1]:
+            order: Any = slice(None)
+        else:
+            order = np.argsort(
+                np.concatenate([self.timestamp_ns, other.timestamp_ns]), kind="stable"
+            )
+        return Series(
+            np.concatenate([self.timestamp_ns, other.timestamp_ns])[order],
+            {
+                name: np.concatenate([self.values[name], other.values[name]])[order]
+                for name in SERIES_FIELDS
+            },
+            np.concatenate([self.is_sample, other.is_sample])[order],
+        )
+
+
+def nan_peak(column: FloatArray) -> float | None:
+    """The largest non-NaN value, or None."""
+    if not len(column):
+        return None
+    peak = np.nanmax(column) if not np.all(np.isnan(column)) else np.nan
+    return None if np.isnan(peak) else float(peak)
+
+
+def downsample_minmax(
+    x: IntArray | FloatArray, y: FloatArray, buckets: int
+) -> tuple[FloatArray, FloatArray]:
+    """At most ``2 * buckets`` points of ``(x, y)`` keeping each bucket's min and max.
+
+    Buckets split the x range evenly. Each non-empty bucket contributes two points: its
+    minimum at the bucket's first timestamp and its maximum at its last, so a one-sample
+    spike survives; an all-null bucket contributes NaNs (a gap in the chart). ``x`` must be
+    sorted.
+    """
+    n = len(x)
+    xf = np.asarray(x, dtype=np.float64)
+    yf = np.asarray(y, dtype=np.float64)
+    if n <= 2 * buckets or buckets <= 0:
+        return xf, yf
+    edges = np.linspace(xf[0], xf[-1], buckets + 1)
+    starts = np.unique(np.searchsorted(xf, edges[:-1], side="left"))
+    starts = starts[starts < n]
+    ends = np.append(starts[1:], n) - 1
+    out_x = np.empty(2 * len(starts))
+    out_y = np.empty(2 * len(starts))
+    out_x[0::2], out_x[1::2] = xf[starts], xf[ends]
+    out_y[0::2] = np.fmin.reduceat(yf, starts)
+    out_y[1::2] = np.fmax.reduceat(yf, starts)
+    return out_x, out_y
