@@ -1,0 +1,87 @@
+"""The ``stormlog-tui`` command: ``stormlog-tui PATH...``, ``--demo``, or ``--summary``.
+
+``--summary`` never imports Textual: it loads, prints and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from stormlog_tui import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exits with status 2 on bad usage, like argparse always does)."""
+    parser = argparse.ArgumentParser(
+        prog="stormlog-tui",
+        description="Browse Stormlog GPU-memory telemetry: JSON, JSONL files and sink "
+        "directories (a parent directory is searched for one sink per rank).",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="what to open")
+    parser.add_argument(
+        "--demo", action="store_true", help="open a live simulated 8-rank job (temporary)"
+    )
+    parser.add_argument(
+        "--summary",
+        action="store_true",
+        help="print every session and warning, then exit (no UI); exit status 0 when "
+        "everything loaded, 1 when records were skipped, 2 when nothing could be read",
+    )
+    parser.add_argument("--json", action="store_true", help="with --summary: print JSON")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.summary:
+        from stormlog_tui.summary import run_summary
+
+        return run_summary(args.paths, args.json, sys.stdout)
+    from stormlog_tui.app import make_app
+
+    if args.demo:
+        from stormlog_tui.demo import live_demo
+
+        with live_demo() as parent:
+            subtitle = "live demo (a simulated 8-rank job)"
+            make_app(
+                [parent, *args.paths], follow=True, refresh_seconds=1.0, subtitle=subtitle
+            ).run()
+        return EXIT_OK
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
+    make_app(args.paths).run()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 2 usage or input error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.paths and not args.demo:
+            parser.error("give at least one PATH, or --demo")
+        if args.json and not args.summary:
+            parser.error("--json goes with --summary")
+    except SystemExit as exit_:  # --help, --version and usage errors
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:
+        message = str(error).strip().splitlines()
+        detail = message[0] if message else type(error).__name__
+        print(f"stormlog-tui: error: {detail}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,142 @@
+"""``stormlog-tui --summary PATH... [--json]``: print sessions and warnings, no Textual.
+
+Text from the files (hosts, ids, messages) is printed as data: control characters and
+other invisible formatting characters are shown as escapes, so a record cannot move the
+cursor, change colours or retitle the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from stormlog_core.dataset import Dataset, load_dataset
+
+EXIT_OK = 0
+EXIT_SKIPPED = 1
+EXIT_UNREADABLE = 2
+
+_COLUMNS = (
+    ("session", 14),
+    ("status", 11),
+    ("host", 14),
+    ("pid", 7),
+    ("job", 12),
+    ("rank", 9),
+    ("events", 9),
+    ("schema", 6),
+    ("peak alloc", 11),
+    ("peak resv", 11),
+    ("peak used", 11),
+    ("total", 11),
+)
+
+
+def safe_text(value: object) -> str:
+    """``str(value)`` with control and format characters (ESC, BEL, bidi...) escaped."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char == " " or unicodedata.category(char)[0] not in "CZ" or char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)
+
+
+def human_bytes(value: float | None) -> str:
+    """Bytes in binary units (KiB, MiB, GiB...), or ``-``."""
+    if value is None:
+        return "-"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
+def _row(session: dict[str, Any]) -> list[str]:
+    rank = f"{session['rank']}/{session['world_size']}"
+    versions = ",".join(str(v) for v in session["schema_versions"]) or "-"
+    status = "stale" if session["stale"] else session["status"]
+    return [
+        safe_text(session["session_id"]),
+        status,
+        safe_text(session["host"]),
+        str(session["pid"]),
+        safe_text(session["job_id"] if session["job_id"] is not None else "-"),
+        rank,
+        str(session["event_count"]),
+        versions,
+        human_bytes(session["peak_allocator_allocated_bytes"]),
+        human_bytes(session["peak_allocator_reserved_bytes"]),
+        human_bytes(session["peak_device_used_bytes"]),
+        human_bytes(session["device_total_bytes"]),
+    ]
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_text(dataset: Dataset, out: TextIO) -> None:
+    """The human-readable summary: one line per session, then every warning."""
+    out.write(f"{len(dataset.sessions)} session(s), {len(dataset.warnings)} warning(s)\n\n")
+    out.write("  ".join(_fit(name, w).ljust(w) for name, w in _COLUMNS).rstrip() + "\n")
+    for session in dataset.sessions:
+        cells = _row(session.summary_dict())
+        line = "  ".join(_fit(c, w).ljust(w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))
+        out.write(line.rstrip() + "\n")
+    for session in dataset.sessions:
+        data = session.summary_dict()
+        out.write(
+            f"\n{safe_text(data['session_id'])}: started_at_ns={data['started_at_ns']} "
+            f"ended_at_ns={data['ended_at_ns']} local_rank={data['local_rank']} "
+            f"sources={len(session.sources)}"
+        )
+    out.write("\n")
+    if dataset.warnings:
+        out.write("\nwarnings:\n")
+    for warning in dataset.warnings:
+        where = safe_text(warning.location())
+        owner = f" [session {safe_text(warning.session_id)}]" if warning.session_id else ""
+        out.write(
+            f"  {warning.severity:<7} {warning.code:<22} {where}{owner}: "
+            f"{safe_text(warning.message)}\n"
+        )
+
+
+def summary_json(dataset: Dataset) -> dict[str, Any]:
+    """The ``--json`` document: sessions, jobs and warnings."""
+    return {
+        "sessions": [session.summary_dict() for session in dataset.sessions],
+        "jobs": [],
+        "warnings": [warning.to_dict() for warning in dataset.warnings],
+    }
+
+
+def exit_code(dataset: Dataset) -> int:
+    """0 when everything loaded, 1 when records were skipped, 2 when nothing was read."""
+    if not dataset.sessions:
+        return EXIT_UNREADABLE
+    if any(warning.severity == "error" for warning in dataset.warnings):
+        return EXIT_SKIPPED
+    return EXIT_OK
+
+
+def run_summary(paths: Sequence[Path], as_json: bool, out: TextIO) -> int:
+    """Load ``paths`` and print the summary; return the exit code."""
+    dataset = load_dataset(list(paths))
+    if as_json:
+        json.dump(summary_json(dataset), out, indent=2, ensure_ascii=True, allow_nan=False)
+        out.write("\n")
+    else:
+        print_text(dataset, out)
+    return exit_code(dataset)

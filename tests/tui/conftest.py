@@ -1,0 +1,77 @@
+"""Fixtures for the app's pilot tests: small jobs written by ``stormlog_core.simulate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stormlog_core.simulate import JobSpec, rank_identity, rank_records, write_job
+from stormlog_core.writer import SinkWriter
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_DIR = ROOT / "assets" / "demo"
+HOSTILE_HOST = "[bold red]pwned[/] \x1b[2J\x1b[31mred"
+HOSTILE_JOB = "[link=https://x.invalid]job[/link]"
+
+
+def small_spec(**overrides: object) -> JobSpec:
+    """A short job (20 samples per rank) so tests stay fast."""
+    fields: dict[str, object] = {"ranks": 2, "samples_per_rank": 20, "seed": 3}
+    fields.update(overrides)
+    return JobSpec(**fields)  # type: ignore[arg-type]
+
+
+def write_rank(spec: JobSpec, parent: Path, rank: int, status: str) -> Path:
+    """Write one rank's sink that ends as ``status`` (``running`` = a writer that died)."""
+    ident = rank_identity(spec, rank)
+    writer = SinkWriter(parent / f"rank-{rank}")
+    writer.start_session(
+        session_id=ident.session_id,
+        started_at_ns=ident.started_at_ns,
+        host=ident.host,
+        pid=ident.pid,
+        job_id=ident.job_id,
+        rank=rank,
+        local_rank=ident.local_rank,
+        world_size=ident.world_size,
+    )
+    records = list(rank_records(spec, rank))
+    if status != "completed":
+        records = records[: len(records) // 2]  # no stop record yet
+    for record in records:
+        writer.append(record)
+    if status == "running":
+        writer.abandon()
+    else:
+        writer.close(status, ended_at_ns=records[-1]["timestamp_ns"])
+    return writer.root
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests are async: run them on asyncio (anyio's pytest plugin, no extra deps)."""
+    return "asyncio"
+
+
+@pytest.fixture
+def demo_dir() -> Path:
+    """The committed static demo capture (8 ranks, rank 3 leaks)."""
+    return DEMO_DIR
+
+
+@pytest.fixture
+def mixed_job(tmp_path: Path) -> Path:
+    """A 3-rank job: rank 0 completed, rank 1 still running, rank 2 interrupted."""
+    spec = small_spec(ranks=3, leak_rank=None, degraded_rank=None)
+    for rank, status in enumerate(("completed", "running", "interrupted")):
+        write_rank(spec, tmp_path, rank, status)
+    return tmp_path
+
+
+@pytest.fixture
+def hostile_job(tmp_path: Path) -> Path:
+    """A 1-rank job whose host and job id hold Rich markup and terminal escape sequences."""
+    spec = small_spec(ranks=1, hosts=(HOSTILE_HOST,), job_id=HOSTILE_JOB, leak_rank=None)
+    write_job(spec, tmp_path)
+    return tmp_path
