@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -35,7 +36,7 @@ def _stamp(extras: str) -> str:
 
 def ensure_env(extras: str = "") -> None:
     """Create the virtualenv and install the project, unless it is already current."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py may run on an older python3
         sys.exit("stormlog-tui needs Python >= 3.10")
     stamp_file = VENV / ".stormlog-stamp"
     wanted = _stamp(extras)
@@ -57,8 +58,22 @@ def run(*argv: str) -> int:
     return subprocess.run(list(argv), cwd=ROOT).returncode
 
 
+def ensure_tmux() -> None:
+    """The end-to-end test drives the app in tmux; install it when we can (root + apt)."""
+    if shutil.which("tmux"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing tmux for the end-to-end test ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "tmux"], check=False, **quiet)
+    if not shutil.which("tmux"):
+        print("note: tmux is not installed; the end-to-end terminal test will be skipped")
+
+
 def cmd_test(args: list[str]) -> int:
     ensure_env("test")
+    ensure_tmux()
     steps = [
         (str(BIN / "ruff"), "check", "."),
         (str(BIN / "ruff"), "format", "--check", "."),

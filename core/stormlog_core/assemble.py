@@ -67,15 +67,15 @@ def _split(result: FileResult, types: dict[str, int]) -> dict[str, _Part]:
     return parts
 
 
-def _choose_source(parts: list[_Part]) -> list[_Part]:
-    """The parts of the one source (sink or file) that holds the most of a session.
+def _choose_source(parts: list[_Part], targets: Sequence[Target]) -> list[_Part]:
+    """The parts of the one source that holds the most of a session (a sink on a tie).
 
     The same session found in a sink and in its JSON export is shown once.
     """
     sizes: dict[int, int] = defaultdict(int)
     for part in parts:
         sizes[part.target] += len(part.columns["timestamp_ns"])
-    best = min(sizes, key=lambda target: (-sizes[target], target))
+    best = min(sizes, key=lambda t: (-sizes[t], targets[t].kind != "sink", t))
     return [part for part in parts if part.target == best]
 
 
@@ -241,7 +241,7 @@ def assemble_sessions(
     sessions: list[SessionData] = []
     warnings: list[LoadWarning] = []
     for session_id, all_parts in grouped.items():
-        parts = _choose_source(all_parts)
+        parts = _choose_source(all_parts, targets)
         summary = summaries.get((parts[0].target, session_id))
         data, found = _build(session_id, parts, summary, types["sample"])
         sessions.append(data)
