@@ -31,7 +31,7 @@ GAP_INTERVALS = 10
 
 
 @dataclass
-class _Part:
+class Part:
     """The rows of one session in one file."""
 
     target: int
@@ -43,7 +43,7 @@ class _Part:
     mtime_ns: int
 
 
-def _split(result: FileResult, types: dict[str, int]) -> dict[str, _Part]:
+def split_result(result: FileResult, types: dict[str, int]) -> dict[str, Part]:
     """A file's rows per session, event types re-coded into the shared table."""
     chunk: ParsedChunk = result.chunk
     if not chunk.size:
@@ -61,13 +61,13 @@ def _split(result: FileResult, types: dict[str, int]) -> dict[str, _Part]:
         jobs = {chunk.job_ids[int(j)] for j in np.unique(rows["job"])}
         events = [event for event in chunk.events if event.session_id == session_id]
         info = chunk.sessions[session_id]
-        parts[session_id] = _Part(
+        parts[session_id] = Part(
             result.task.target, chunk.path, rows, events, info, jobs, result.mtime_ns
         )
     return parts
 
 
-def _choose_source(parts: list[_Part], targets: Sequence[Target]) -> list[_Part]:
+def _choose_source(parts: list[Part], targets: Sequence[Target]) -> list[Part]:
     """The parts of the one source that holds the most of a session (a sink on a tie).
 
     The same session found in a sink and in its JSON export is shown once.
@@ -79,7 +79,7 @@ def _choose_source(parts: list[_Part], targets: Sequence[Target]) -> list[_Part]
     return [part for part in parts if part.target == best]
 
 
-def _concat(parts: list[_Part]) -> dict[str, npt.NDArray[Any]]:
+def _concat(parts: list[Part]) -> dict[str, npt.NDArray[Any]]:
     columns = {
         name: np.concatenate([part.columns[name] for part in parts]) for name in parts[0].columns
     }
@@ -88,12 +88,12 @@ def _concat(parts: list[_Part]) -> dict[str, npt.NDArray[Any]]:
     return columns
 
 
-def _where(columns: dict[str, npt.NDArray[Any]], parts: list[_Part], row: int) -> tuple[str, int]:
+def _where(columns: dict[str, npt.NDArray[Any]], parts: list[Part], row: int) -> tuple[str, int]:
     return parts[int(columns["file"][row])].path, int(columns["line"][row])
 
 
 def _backwards(
-    columns: dict[str, npt.NDArray[Any]], parts: list[_Part], session_id: str
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
 ) -> list[LoadWarning]:
     steps = np.flatnonzero(np.diff(columns["timestamp_ns"]) < 0)
     if not len(steps):
@@ -104,7 +104,7 @@ def _backwards(
 
 
 def _duplicates(
-    columns: dict[str, npt.NDArray[Any]], parts: list[_Part], session_id: str
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
     """Rows equal to the previous one (sorted by time): same time, type and counters."""
     n = len(columns["timestamp_ns"])
@@ -144,7 +144,7 @@ def _gaps(series: Series, interval_ms: int, session_id: str) -> list[LoadWarning
 
 
 def _identity_warnings(
-    columns: dict[str, npt.NDArray[Any]], parts: list[_Part], session_id: str
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
 ) -> list[LoadWarning]:
     found = []
     sizes = np.unique(columns["world_size"])
@@ -178,9 +178,9 @@ def _infer_summary(
     )
 
 
-def _build(
+def build_session(
     session_id: str,
-    parts: list[_Part],
+    parts: list[Part],
     summary: SessionSummary | None,
     sample_code: int,
 ) -> tuple[SessionData, list[LoadWarning]]:
@@ -233,9 +233,9 @@ def assemble_sessions(
 ) -> tuple[list[SessionData], list[LoadWarning]]:
     """Sessions (in display order) from parsed files and sink manifests."""
     types: dict[str, int] = {"sample": 0}
-    grouped: dict[str, list[_Part]] = defaultdict(list)
+    grouped: dict[str, list[Part]] = defaultdict(list)
     for result in results:
-        for session_id, part in _split(result, types).items():
+        for session_id, part in split_result(result, types).items():
             grouped[session_id].append(part)
     summaries = _manifest_summaries(manifests)
     sessions: list[SessionData] = []
@@ -243,7 +243,7 @@ def assemble_sessions(
     for session_id, all_parts in grouped.items():
         parts = _choose_source(all_parts, targets)
         summary = summaries.get((parts[0].target, session_id))
-        data, found = _build(session_id, parts, summary, types["sample"])
+        data, found = build_session(session_id, parts, summary, types["sample"])
         sessions.append(data)
         warnings += found
     loaded = {session.session_id for session in sessions}

@@ -41,6 +41,9 @@ class FileTask:
     hint: str
     target: int
     listed_count: int | None = None
+    final: bool = True
+    offset: int = 0
+    first_line: int = 1
 
 
 @dataclass
@@ -51,6 +54,12 @@ class FileResult:
     chunk: ParsedChunk
     size: int = 0
     mtime_ns: int = 0
+    inode: int = 0
+
+    @property
+    def end(self) -> int:
+        """File offset just after the last byte consumed."""
+        return self.task.offset + self.chunk.consumed
 
 
 @dataclass
@@ -81,7 +90,7 @@ def read_file(task: FileTask) -> FileResult:
         return _failed(task, make_warning("csv-export", message, task.path))
     try:
         stat = path.stat()
-        data = path.read_bytes()
+        data = _read_from(path, task.offset)
     except FileNotFoundError:
         return _failed(task, make_warning("vanished", "file disappeared while loading", task.path))
     except IsADirectoryError:
@@ -92,8 +101,19 @@ def read_file(task: FileTask) -> FileResult:
     if task.kind == "json":
         chunk = parse_json_document(data, path=task.path, hint=task.hint)
     else:
-        chunk = parse_jsonl(data, path=task.path, hint=task.hint)
-    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns)
+        chunk = parse_jsonl(
+            data, path=task.path, hint=task.hint, first_line=task.first_line, final=task.final
+        )
+    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    """The file's bytes from ``offset`` on (all of it when 0). Opens read-only, no locks."""
+    if offset == 0:
+        return path.read_bytes()
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read()
 
 
 def _failed(task: FileTask, warning: LoadWarning) -> FileResult:
@@ -171,7 +191,7 @@ def _segment_presence_warnings(path: Path, manifest: SinkManifest | None) -> lis
     return found
 
 
-def _count_warnings(result: FileResult) -> list[LoadWarning]:
+def record_count_warnings(result: FileResult) -> list[LoadWarning]:
     """A closed segment whose manifest count disagrees with the records in the file."""
     expected = result.task.listed_count
     if expected is None:
@@ -217,6 +237,29 @@ def run_tasks(
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+def plan_targets(
+    targets: Sequence[Target], first_index: int = 0, final: bool = True
+) -> tuple[list[FileTask], dict[int, SinkManifest], list[LoadWarning]]:
+    """The files to parse for ``targets`` (numbered from ``first_index``), sink manifests,
+    and the warnings about manifests and segments."""
+    tasks: list[FileTask] = []
+    manifests: dict[int, SinkManifest] = {}
+    warnings: list[LoadWarning] = []
+    for index, target in enumerate(targets, start=first_index):
+        if target.kind == "sink":
+            plan = plan_sink(target.path, index)
+            tasks += plan.tasks
+            warnings += plan.warnings
+            if plan.manifest is not None:
+                manifests[index] = plan.manifest
+        else:
+            hint = stable_legacy_session_id(str(target.path.resolve()), _hint_part(target))
+            tasks.append(FileTask(str(target.path), target.kind, hint, index))
+    for task in tasks:
+        task.final = final or task.kind != "jsonl"
+    return tasks, manifests, warnings
+
+
 def load_dataset(
     paths: Sequence[str | Path],
     *,
@@ -229,30 +272,28 @@ def load_dataset(
     Never raises for bad input: problems are in ``Dataset.warnings``.
     """
     found = discover([Path(path) for path in paths])
-    warnings = list(found.warnings)
-    tasks: list[FileTask] = []
-    manifests: dict[int, SinkManifest] = {}
-    for index, target in enumerate(found.targets):
-        if target.kind == "sink":
-            plan = plan_sink(target.path, index)
-            tasks += plan.tasks
-            warnings += plan.warnings
-            if plan.manifest is not None:
-                manifests[index] = plan.manifest
-        else:
-            hint = stable_legacy_session_id(str(target.path.resolve()), _hint_part(target))
-            tasks.append(FileTask(str(target.path), target.kind, hint, index))
+    tasks, manifests, warnings = plan_targets(found.targets)
+    warnings = found.warnings + warnings
     results = []
     for result in run_tasks(tasks, workers, progress):
-        warnings += result.chunk.warnings + _count_warnings(result)
+        warnings += result.chunk.warnings + record_count_warnings(result)
         result.chunk.warnings = []
         results.append(result)
     now = time.time_ns() if now_ns is None else now_ns
     sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now)
     warnings += session_warnings + check_jobs(sessions)
-    for session in sessions:
-        session.warning_count = sum(1 for w in warnings if w.session_id == session.session_id)
-    return Dataset(sessions, sort_warnings(warnings), found.targets)
+    dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
+    count_warnings_per_session(dataset)
+    return dataset
+
+
+def count_warnings_per_session(dataset: Dataset) -> None:
+    """Set each session's ``warning_count`` from the dataset's warnings."""
+    counts: dict[str | None, int] = {}
+    for warning in dataset.warnings:
+        counts[warning.session_id] = counts.get(warning.session_id, 0) + 1
+    for session in dataset.sessions:
+        session.warning_count = counts.get(session.session_id, 0)
 
 
 def _hint_part(target: Target) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,17 +23,74 @@ SERIES_FIELDS = (
 )
 
 
-@dataclass
 class Series:
     """Every record of a session in time order: timestamps, counters, and a sample flag.
 
     Non-sample events (alerts, phases...) carry counters too and are part of the series;
     ``is_sample`` tells them apart. Details of events live in the session's event list.
+
+    The arrays are views of buffers that grow geometrically, so appending new records
+    (:meth:`append`) costs time proportional to the new records. Views handed out
+    earlier stay valid and unchanged.
     """
 
-    timestamp_ns: IntArray
-    values: dict[str, FloatArray]
-    is_sample: npt.NDArray[np.bool_]
+    def __init__(
+        self,
+        timestamp_ns: IntArray,
+        values: dict[str, FloatArray],
+        is_sample: npt.NDArray[np.bool_],
+    ) -> None:
+        self._length = len(timestamp_ns)
+        self._times = np.asarray(timestamp_ns, dtype=np.int64)
+        self._values = {name: np.asarray(values[name], dtype=np.float64) for name in SERIES_FIELDS}
+        self._samples = np.asarray(is_sample, dtype=bool)
+        self._views: dict[str, FloatArray] | None = None
+
+    @property
+    def timestamp_ns(self) -> IntArray:
+        """Record times (ns since the epoch), ascending."""
+        return self._times[: self._length]
+
+    @property
+    def values(self) -> dict[str, FloatArray]:
+        """Counter arrays by field name (NaN = null)."""
+        if self._views is None:
+            self._views = {name: buf[: self._length] for name, buf in self._values.items()}
+        return self._views
+
+    @property
+    def is_sample(self) -> npt.NDArray[np.bool_]:
+        """True for ``sample`` records, False for other events."""
+        return self._samples[: self._length]
+
+    def append(self, other: Series) -> None:
+        """Add ``other``'s records; amortized O(len(other)) when they come after the last."""
+        added = len(other)
+        if not added:
+            return
+        if self._length and other.timestamp_ns[0] < self.timestamp_ns[-1]:
+            merged = self.extend(other)
+            self.__init__(merged.timestamp_ns, merged.values, merged.is_sample)  # type: ignore[misc]
+            return
+        end = self._length + added
+        if end > len(self._times):
+            self._grow(max(end, 2 * len(self._times), 1024))
+        self._times[self._length : end] = other.timestamp_ns
+        for name, buf in self._values.items():
+            buf[self._length : end] = other.values[name]
+        self._samples[self._length : end] = other.is_sample
+        self._length = end
+        self._views = None
+
+    def _grow(self, capacity: int) -> None:
+        def grown(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            bigger = np.empty(capacity, dtype=array.dtype)
+            bigger[: self._length] = array[: self._length]
+            return bigger
+
+        self._times = grown(self._times)
+        self._values = {name: grown(buf) for name, buf in self._values.items()}
+        self._samples = grown(self._samples)
 
     def __len__(self) -> int:
         return len(self.timestamp_ns)
