@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,24 +105,60 @@ def _backwards(
 
 
 def _duplicates(
-    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
-    """Rows equal to the previous one (sorted by time): same time, type and counters."""
+    """Rows (sorted by time) that repeat an earlier record exactly.
+
+    Samples repeat when time and every counter are equal; other events must also have the
+    same type, context and metadata (two phases may start at the same instant).
+    """
     n = len(columns["timestamp_ns"])
     same = np.zeros(n, dtype=bool)
-    if n < 2:
-        return same, []
-    equal = columns["timestamp_ns"][1:] == columns["timestamp_ns"][:-1]
-    equal &= columns["etype"][1:] == columns["etype"][:-1]
-    for name in COUNTERS:
-        a, b = columns[name][1:], columns[name][:-1]
-        equal &= (a == b) | (np.isnan(a) & np.isnan(b))
-    same[1:] = equal
+    if n >= 2:
+        sample = columns["etype"] == sample_code
+        equal = columns["timestamp_ns"][1:] == columns["timestamp_ns"][:-1]
+        equal &= sample[1:] & sample[:-1]
+        for name in COUNTERS:
+            a, b = columns[name][1:], columns[name][:-1]
+            equal &= (a == b) | (np.isnan(a) & np.isnan(b))
+        same[1:] = equal
+    repeated = _repeated_events(parts)
+    if repeated:
+        paths = np.array([part.path for part in parts], dtype=object)[columns["file"]]
+        same |= np.fromiter(
+            (
+                (path, int(line)) in repeated
+                for path, line in zip(paths, columns["line"], strict=True)
+            ),
+            bool,
+            n,
+        )
     if not same.any():
         return same, []
     path, line = _where(columns, parts, int(np.flatnonzero(same)[0]))
     message = f"{int(same.sum())} duplicate record(s) dropped; first at this line"
     return same, [make_warning("duplicate-records", message, path, line, session_id)]
+
+
+def _repeated_events(parts: list[Part]) -> set[tuple[str, int]]:
+    """``(path, line)`` of events identical to an earlier one; removed from the parts."""
+    seen: set[tuple[Any, ...]] = set()
+    repeated: set[tuple[str, int]] = set()
+    for part in parts:
+        kept = []
+        for event in part.events:
+            key = (event.timestamp_ns, event.event_type, event.context, _canonical(event.metadata))
+            if key in seen:
+                repeated.add((event.path, event.line))
+            else:
+                seen.add(key)
+                kept.append(event)
+        part.events = kept
+    return repeated
+
+
+def _canonical(metadata: dict[str, Any]) -> str:
+    return json.dumps(metadata, sort_keys=True, default=str)
 
 
 def _gaps(series: Series, interval_ms: int, session_id: str) -> list[LoadWarning]:
@@ -188,7 +225,7 @@ def build_session(
     warnings = _backwards(columns, parts, session_id)
     order = np.argsort(columns["timestamp_ns"], kind="stable")
     columns = {name: column[order] for name, column in columns.items()}
-    dropped, found = _duplicates(columns, parts, session_id)
+    dropped, found = _duplicates(columns, parts, session_id, sample_code)
     warnings += found
     if dropped.any():
         columns = {name: column[~dropped] for name, column in columns.items()}
