@@ -114,7 +114,7 @@ def make_warning(
     session_id: str | None = None,
 ) -> LoadWarning:
     """A warning whose severity comes from the catalogue."""
-    severity = CATALOGUE[code][0]
+    severity = CATALOGUE.get(code, (WARNING, ""))[0]
     return LoadWarning(severity, code, message, path, line, session_id)
 
 

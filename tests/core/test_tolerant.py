@@ -305,3 +305,19 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory: Any, chunks: list[bytes])
     path.write_bytes(b"\n".join([good(0), *chunks, good(1)]) + b"\n")
     dataset = load_dataset([path.parent])
     assert len(loaded_timestamps(dataset)) >= 1
+
+
+def test_the_documented_catalogue_is_the_code_catalogue() -> None:
+    from stormlog_core.catalogue_doc import catalogue_markdown
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "warnings.md"
+    assert docs.read_text(encoding="utf-8") == catalogue_markdown()
+
+
+def test_every_code_the_loader_emits_is_catalogued() -> None:
+    import re
+
+    core = Path(__file__).resolve().parents[2] / "core" / "stormlog_core"
+    source = "\n".join(path.read_text() for path in core.glob("*.py"))
+    used = set(re.findall(r'make_warning\(\s*"([a-z0-9-]+)"', source))
+    assert used and used <= set(CATALOGUE)
