@@ -14,7 +14,7 @@ from typing import Any
 
 from .convert import telemetry_event_from_record
 from .errors import TelemetryFileError
-from .jsonio import decode_text, is_blank, iter_lines, loads, read_bytes
+from .jsonio import decode_text, has_only_newline_breaks, is_blank, iter_lines, loads, read_bytes
 from .projection import (
     ProjectedTelemetryRecord,
     project_mapping,
@@ -73,7 +73,8 @@ def load_jsonl_events(
 ) -> list[TelemetryEventV3]:
     """Events of a JSONL file; a torn last line is skipped, any other bad line raises."""
     data = read_bytes(path)
-    text = decode_text(data, path)
+    # Plain ASCII split on "\n" needs no decoded copy of the file.
+    text = None if data.isascii() and has_only_newline_breaks(data) else decode_text(data, path)
     events: list[TelemetryEventV3] = []
     for number, line, torn in iter_lines(data, text):
         if is_blank(line):
