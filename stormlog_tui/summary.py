@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stormlog_core.dataset import Dataset, load_dataset
+from stormlog_core.ranks import all_job_stats
 
 EXIT_OK = 0
 EXIT_SKIPPED = 1
@@ -87,7 +88,7 @@ def _fit(text: str, width: int) -> str:
 
 
 def print_text(dataset: Dataset, out: TextIO) -> None:
-    """The human-readable summary: one line per session, then every warning."""
+    """The human-readable summary: one line per session, the jobs, then every warning."""
     out.write(f"{len(dataset.sessions)} session(s), {len(dataset.warnings)} warning(s)\n\n")
     out.write("  ".join(_fit(name, w).ljust(w) for name, w in _COLUMNS).rstrip() + "\n")
     for session in dataset.sessions:
@@ -102,6 +103,11 @@ def print_text(dataset: Dataset, out: TextIO) -> None:
             f"sources={len(session.sources)}"
         )
     out.write("\n")
+    jobs = [stats for stats in all_job_stats(dataset.sessions) if stats.job.job_id is not None]
+    if jobs:
+        out.write("\njobs:\n")
+    for stats in jobs:
+        out.writelines(f"  {safe_text(line)}\n" for line in stats.summary_lines())
     if dataset.warnings:
         out.write("\nwarnings:\n")
     for warning in dataset.warnings:
@@ -117,7 +123,7 @@ def summary_json(dataset: Dataset) -> dict[str, Any]:
     """The ``--json`` document: sessions, jobs and warnings."""
     return {
         "sessions": [session.summary_dict() for session in dataset.sessions],
-        "jobs": [],
+        "jobs": [stats.to_dict() for stats in all_job_stats(dataset.sessions)],
         "warnings": [warning.to_dict() for warning in dataset.warnings],
     }
 
