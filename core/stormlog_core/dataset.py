@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -25,7 +26,9 @@ from .sessions_data import SessionData
 from .sink import SinkManifest, discover_segments, manifest_path_for, read_manifest, segment_paths
 
 #: Below this many bytes in total, parsing in worker processes costs more than it saves.
-PARALLEL_MIN_BYTES: Final = 32 * 1024 * 1024
+PARALLEL_MIN_BYTES: Final = 16 * 1024 * 1024
+#: The same where worker start-up is slow (no fork from a threaded process).
+PARALLEL_MIN_BYTES_THREADED: Final = 256 * 1024 * 1024
 _RECORD_CODES: Final = frozenset(
     {"malformed-json", "not-an-object", "invalid-record", "unsupported-schema", "invalid-utf8"}
     | {"out-of-range"}
@@ -204,12 +207,22 @@ def record_count_warnings(result: FileResult) -> list[LoadWarning]:
 
 
 def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | None:
+    """Worker processes when the data is large enough to repay starting them.
+
+    A single-threaded process (the CLI, ``--summary``) forks, which costs milliseconds;
+    one with threads (the app) must not fork, and uses a fork server, whose workers
+    import the parser first, so it is only worth it for much larger loads.
+    """
     count = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if count < 2 or tasks < 2 or total_bytes < PARALLEL_MIN_BYTES:
-        return None
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+    can_fork = "fork" in methods and threading.active_count() == 1
+    minimum = PARALLEL_MIN_BYTES if can_fork else PARALLEL_MIN_BYTES_THREADED
+    if count < 2 or tasks < 2 or total_bytes < minimum:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if can_fork else ("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method))
 
 
 def _task_size(task: FileTask) -> int:

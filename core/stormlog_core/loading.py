@@ -15,13 +15,14 @@ from typing import Any
 from .convert import telemetry_event_from_record
 from .errors import TelemetryFileError
 from .jsonio import decode_text, has_only_newline_breaks, is_blank, iter_lines, loads, read_bytes
+from .parsing import LineIndex, compat_fields, compat_rows, count_lines
 from .projection import (
     ProjectedTelemetryRecord,
     project_mapping,
     unique_correlations,
     unique_resources,
 )
-from .records import TelemetryEventV3, telemetry_event_to_dict
+from .records import TelemetryEventV3, telemetry_event_to_dict, trusted_event
 from .sessions import (
     SessionSummary,
     infer_summary,
@@ -73,33 +74,80 @@ def load_jsonl_events(
 ) -> list[TelemetryEventV3]:
     """Events of a JSONL file; a torn last line is skipped, any other bad line raises."""
     data = read_bytes(path)
+    plain = has_only_newline_breaks(data)
     # Plain ASCII split on "\n" needs no decoded copy of the file.
-    text = None if data.isascii() and has_only_newline_breaks(data) else decode_text(data, path)
-    events: list[TelemetryEventV3] = []
+    text = None if plain and data.isascii() else decode_text(data, path)
+    convert = _Converter(path, permissive_legacy, default_session_id)
+    if plain:
+        events = _typed_events(data, convert)
+        if events is not None:
+            return events
+    events = []
     for number, line, torn in iter_lines(data, text):
+        event = convert.line(line, number, torn)
+        if event is _TORN:
+            break
+        if event is not None:
+            events.append(event)
+    return events
+
+
+_TORN: Any = object()
+
+
+class _Converter:
+    """One line to one event, with the reference's exact errors and torn-line rule."""
+
+    def __init__(self, path: Path, permissive_legacy: bool, default_session_id: str | None):
+        self.path = path
+        self.permissive_legacy = permissive_legacy
+        self.default_session_id = default_session_id
+
+    def line(self, line: bytes | str, number: int, torn: bool) -> Any:
+        """The event, None for a blank line, or ``_TORN`` for a torn last line."""
         if is_blank(line):
-            continue
+            return None
         try:
             payload = loads(line)
         except ValueError as exc:
             if torn:
-                break
-            message = f"Malformed telemetry JSONL record in {path} at line {number}"
+                return _TORN
+            message = f"Malformed telemetry JSONL record in {self.path} at line {number}"
             raise TelemetryFileError(message) from exc
         if not isinstance(payload, Mapping):
-            raise TelemetryFileError(
-                f"Telemetry record in {path} at line {number} must be an object"
-            )
+            message = f"Telemetry record in {self.path} at line {number} must be an object"
+            raise TelemetryFileError(message)
         try:
-            events.append(
-                telemetry_event_from_record(
-                    payload,
-                    permissive_legacy=permissive_legacy,
-                    default_session_id=default_session_id,
-                )
+            return telemetry_event_from_record(
+                payload,
+                permissive_legacy=self.permissive_legacy,
+                default_session_id=self.default_session_id,
             )
         except ValueError as exc:
-            raise RecordError(str(exc), path, number) from exc
+            raise RecordError(str(exc), self.path, number) from exc
+
+
+def _typed_events(data: bytes, convert: _Converter) -> list[TelemetryEventV3] | None:
+    """Fast path for files split on ``\n`` only: plain v3 rows become events directly,
+    every other row goes through the exact path, in file order. None when some line
+    cannot be decoded as a typed row (the caller then takes the exact path for all)."""
+    end = data.rfind(b"\n") + 1
+    complete = memoryview(data)[:end]
+    found = compat_rows(complete, count_lines(complete))
+    if found is None:
+        return None
+    rows, suspect = found
+    lines = LineIndex(complete)
+    events = [
+        convert.line(lines.get(index), index + 1, False)
+        if suspect[index]
+        else trusted_event(compat_fields(row))
+        for index, row in enumerate(rows)
+    ]
+    if end < len(data):
+        event = convert.line(data[end:], len(rows) + 1, True)
+        if event is not None and event is not _TORN:
+            events.append(event)
     return events
 
 

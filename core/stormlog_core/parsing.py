@@ -43,6 +43,7 @@ _CORE_COUNTERS: Final = (
     "device_used_bytes",
 )
 _INT64_MAX: Final = 2**63 - 1
+_EXACT_FLOAT_LIMIT: Final = float(2**53)
 _BOM: Final = b"\xef\xbb\xbf"
 
 _NonNeg = Annotated[int, msgspec.Meta(ge=0)]
@@ -97,7 +98,23 @@ class _CapabilityHolder(msgspec.Struct):
     memory_capabilities: _Capabilities
 
 
+def _with_metadata_type(name: str, kind: Any) -> Any:
+    """A copy of ``_Row`` whose ``metadata`` field has another type."""
+    fields: list[Any] = []
+    for info in msgspec.structs.fields(_Row):
+        kind_here = kind if info.name == "metadata" else info.type
+        if info.required:
+            fields.append((info.name, kind_here))
+        else:
+            fields.append((info.name, kind_here, info.default))
+    return msgspec.defstruct(name, fields, forbid_unknown_fields=True, gc=False)
+
+
+#: The seed-compatible API needs every record's metadata as a dict.
+_CompatRow = _with_metadata_type("_CompatRow", dict[str, Any])
+
 _ROWS = msgspec.json.Decoder(_Row)
+_COMPAT_ROWS = msgspec.json.Decoder(_CompatRow)
 _CAPS = msgspec.json.Decoder(_CapabilityHolder)
 _ANY = msgspec.json.Decoder()
 
@@ -166,7 +183,7 @@ def severity_of(event_type: str, metadata: dict[str, Any]) -> str:
 Buffer = bytes | memoryview
 
 
-class _Lines:
+class LineIndex:
     """Line starts of a buffer, computed on first use."""
 
     def __init__(self, data: Buffer) -> None:
@@ -245,12 +262,19 @@ class _Extract:
         }
 
 
-def _suspect_rows(rows: Sequence[_Row], found: _Extract | None = None) -> npt.NDArray[np.bool_]:
-    """Rows the typed decoder accepted but that need the exact path (see module doc)."""
+def _suspect_rows(
+    rows: Sequence[Any], found: _Extract | None = None, *, compat: bool = False
+) -> npt.NDArray[np.bool_]:
+    """Rows the typed decoder accepted but that need the exact path (see module doc).
+
+    ``compat`` rows are for the seed-compatible API: only v3 passes (v2 and v4 take the
+    exact path, which converts or rejects them as stormlog does).
+    """
     n = len(rows)
     found = found or _Extract(rows)
     versions = found.versions
-    bad = ~np.isin(versions, (3, 4))  # v2 resolves its session id from metadata: exact path
+    # v2 resolves its session id from metadata: exact path
+    bad = ~np.isin(versions, (3,) if compat else (3, 4))
     session_ids = found.texts["session_id"]
     if None in set(session_ids):
         bad |= np.fromiter((value is None for value in session_ids), bool, n)
@@ -266,7 +290,11 @@ def _suspect_rows(rows: Sequence[_Row], found: _Extract | None = None) -> npt.ND
     total = counters["device_total_bytes"]
     bad |= counters["device_used_bytes"] > total  # comparisons with NaN are False
     bad |= counters["device_free_bytes"] > total
+    for name in ("device_used_bytes", "device_free_bytes", "device_total_bytes"):
+        bad |= counters[name] >= _EXACT_FLOAT_LIMIT  # floats can no longer compare exactly
     bad |= _identity_conflicts(*found.identity)
+    if compat:
+        return bad
     first = np.fromiter((memoryview(row.metadata)[0] for row in rows), np.uint8, n)
     bad |= first != ord("{")
     if not np.all(not_v4 | bad):
@@ -326,7 +354,11 @@ assert len(CAPABILITY_FLAG_FIELDS) == 11  # _Capabilities mirrors the catalogue 
 
 
 def _float_column(rows: Sequence[Any], name: str) -> npt.NDArray[np.float64]:
-    return np.array(list(map(attrgetter(name), rows)), dtype=np.float64)
+    """A counter as float64; null becomes NaN."""
+    try:
+        return np.fromiter(map(attrgetter(name), rows), np.float64, len(rows))
+    except TypeError:  # a None somewhere
+        return np.array(list(map(attrgetter(name), rows)), dtype=np.float64)
 
 
 def _int_column(rows: Sequence[Any], name: str) -> npt.NDArray[np.int64]:
@@ -452,7 +484,7 @@ def _typed_rows(data: Buffer, count: int) -> list[_Row] | None:
 
 
 def _slow_rows(
-    lines: _Lines, count: int, path: str, hint: str, first_line: int, torn_last: bool
+    lines: LineIndex, count: int, path: str, hint: str, first_line: int, torn_last: bool
 ) -> tuple[list[Any], list[int], list[LoadWarning]]:
     """Every line decoded on its own: accepted rows, their line numbers, and warnings."""
     rows: list[Any] = []
@@ -497,7 +529,7 @@ def parse_jsonl(
     rows, numbers = _complete_rows(complete, count, path, hint, first_line, warnings)
     if final and tail:
         more, more_numbers, problems = _slow_rows(
-            _Lines(tail), 1, path, hint, first_line + count, True
+            LineIndex(tail), 1, path, hint, first_line + count, True
         )
         rows = list(rows) + more
         numbers = np.concatenate([numbers, np.array(more_numbers, dtype=np.int64)])
@@ -525,7 +557,7 @@ def _complete_rows(
     """Accepted rows of newline-terminated lines, and their line numbers."""
     typed = _typed_rows(data, count) if data else []
     if typed is None:
-        rows, numbers, problems = _slow_rows(_Lines(data), count, path, hint, first_line, False)
+        rows, numbers, problems = _slow_rows(LineIndex(data), count, path, hint, first_line, False)
         warnings += problems
         return rows, np.array(numbers, dtype=np.int64)
     numbers_array = np.arange(first_line, first_line + len(typed), dtype=np.int64)
@@ -535,7 +567,7 @@ def _complete_rows(
     suspects = np.flatnonzero(_suspect_rows(typed, found))
     if not len(suspects):
         return _Extracted(typed, found), numbers_array
-    lines = _Lines(data)
+    lines = LineIndex(data)
     keep = np.ones(len(typed), dtype=bool)
     accepted: list[Any] = list(typed)
     for index in suspects:
@@ -620,3 +652,38 @@ def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:
             rows.append(result)
             numbers.append(index + 1)
     return _finish(rows, np.array(numbers, dtype=np.int64), path, len(data), len(records), warnings)
+
+
+def compat_rows(data: Buffer, count: int) -> tuple[list[Any], npt.NDArray[np.bool_]] | None:
+    """Typed rows of ``count`` newline-terminated lines for the seed-compatible loader, and
+    which of them need the exact path; None when any line does (then all lines take it).
+
+    Counters stay Python ints in the rows; the mask only says which rows are plain v3.
+    """
+    try:
+        rows = _COMPAT_ROWS.decode_lines(data)
+    except (msgspec.MsgspecError, OverflowError):
+        return None
+    if len(rows) != count:
+        return None
+    if not rows:
+        return rows, np.zeros(0, dtype=bool)
+    return rows, _suspect_rows(rows, compat=True)
+
+
+def compat_fields(row: Any) -> dict[str, Any]:
+    """The v3 event fields of a plain v3 row, identity defaults resolved like stormlog."""
+    rank = row.rank if row.rank >= 0 else 0
+    fields = {name: getattr(row, name) for name in _COMPAT_FIELDS}
+    fields["schema_version"] = 3
+    fields["rank"] = rank
+    fields["local_rank"] = row.local_rank if row.local_rank >= 0 else rank
+    fields["world_size"] = row.world_size if row.world_size >= 1 else 1
+    return fields
+
+
+_COMPAT_FIELDS: Final = tuple(
+    info.name
+    for info in msgspec.structs.fields(_Row)
+    if info.name not in ("schema_version", "rank", "local_rank", "world_size")
+)
