@@ -20,6 +20,7 @@ from typing import Any, Final
 from .assemble import assemble_sessions, check_jobs
 from .discovery import Target, discover
 from .load_warnings import LoadWarning, make_warning, sort_warnings
+from .loading import gc_paused
 from .parsing import ParsedChunk, empty_chunk, parse_json_document, parse_jsonl
 from .sessions import stable_legacy_session_id
 from .sessions_data import SessionData
@@ -84,6 +85,11 @@ class Dataset:
 
 def read_file(task: FileTask) -> FileResult:
     """Parse one file; I/O problems become warnings. Runs in worker processes too."""
+    with gc_paused():
+        return _read_file(task)
+
+
+def _read_file(task: FileTask) -> FileResult:
     path = Path(task.path)
     if task.kind == "csv":
         message = (
@@ -284,6 +290,16 @@ def load_dataset(
 
     Never raises for bad input: problems are in ``Dataset.warnings``.
     """
+    with gc_paused():
+        return _load(paths, workers, now_ns, progress)
+
+
+def _load(
+    paths: Sequence[str | Path],
+    workers: int | None,
+    now_ns: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Dataset:
     found = discover([Path(path) for path in paths])
     tasks, manifests, warnings = plan_targets(found.targets)
     warnings = found.warnings + warnings

@@ -673,17 +673,11 @@ def compat_rows(data: Buffer, count: int) -> tuple[list[Any], npt.NDArray[np.boo
 
 def compat_fields(row: Any) -> dict[str, Any]:
     """The v3 event fields of a plain v3 row, identity defaults resolved like stormlog."""
+    fields: dict[str, Any] = msgspec.structs.asdict(row)
     rank = row.rank if row.rank >= 0 else 0
-    fields = {name: getattr(row, name) for name in _COMPAT_FIELDS}
-    fields["schema_version"] = 3
     fields["rank"] = rank
-    fields["local_rank"] = row.local_rank if row.local_rank >= 0 else rank
-    fields["world_size"] = row.world_size if row.world_size >= 1 else 1
+    if row.local_rank < 0:
+        fields["local_rank"] = rank
+    if row.world_size < 1:
+        fields["world_size"] = 1
     return fields
-
-
-_COMPAT_FIELDS: Final = tuple(
-    info.name
-    for info in msgspec.structs.fields(_Row)
-    if info.name not in ("schema_version", "rank", "local_rank", "world_size")
-)
