@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .load_warnings import LoadWarning, make_warning
 from .parsing import COUNTERS, EventRecord, ParsedChunk, SessionInfo
@@ -24,6 +23,8 @@ from .sessions_data import SessionData
 from .sink import SinkManifest
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from .dataset import FileResult
     from .discovery import Target
 

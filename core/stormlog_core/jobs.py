@@ -16,14 +16,18 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .parsing import EventRecord
-from .series import FloatArray, IntArray, Series
+from .series import Series
 from .sessions_data import SessionData
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from .series import FloatArray, IntArray
 
 __all__ = [
     "EARLY_STOP_INTERVALS",

@@ -13,17 +13,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import msgspec
 import numpy as np
-import numpy.typing as npt
 
 from . import jsonio
 from .convert import browser_event_from_record
 from .load_warnings import LoadWarning, make_warning
 from .projection import SEVERITY_BY_EVENT_TYPE
 from .validation import CAPABILITY_FLAG_FIELDS, COUNTER_CAPABILITIES
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 COUNTERS: Final = (
     "allocator_allocated_bytes",
@@ -524,7 +526,9 @@ def parse_jsonl(
         warnings.append(make_warning("bom", "file starts with a UTF-8 byte-order mark", path, 1))
         skip = len(_BOM)
     end = max(_last_newline(view) + 1, skip)
-    complete, tail = view[skip:end], view[end:]
+    whole = isinstance(data, bytes) and skip == 0 and end == len(data)
+    complete: Buffer = data if whole else view[skip:end]  # bytes keep the fast ASCII check
+    tail = view[end:]
     count = count_lines(complete)
     rows, numbers = _complete_rows(complete, count, path, hint, first_line, warnings)
     if final and tail:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from .jobs import (
     Job,
@@ -28,8 +27,12 @@ from .jobs import (
     rank_stats,
     robust_slope,
 )
-from .series import FloatArray, IntArray
 from .sessions_data import SessionData
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from .series import FloatArray, IntArray
 
 __all__ = [
     "Divergence",
@@ -286,8 +289,8 @@ def _outliers(values: FloatArray, min_effect: float) -> list[int]:
 
 # --- onsets: when a rank left the band of its peers --------------------------------------
 
-_Curve = tuple[IntArray, FloatArray]
-_Band = tuple[FloatArray, FloatArray]
+_Curve: TypeAlias = "tuple[IntArray, FloatArray]"
+_Band: TypeAlias = "tuple[FloatArray, FloatArray]"
 
 
 def _curve(timeline: RankTimeline) -> _Curve:
