@@ -7,15 +7,16 @@ loads parse files in parallel worker processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 from .assemble import assemble_sessions, check_jobs
 from .discovery import Target, discover
@@ -219,6 +220,8 @@ def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | N
     one with threads (the app) must not fork, and uses a fork server, whose workers
     import the parser first, so it is only worth it for much larger loads.
     """
+    import multiprocessing  # only large loads pay for these imports
+
     count = workers if workers is not None else min(2, os.cpu_count() or 1)
     methods = multiprocessing.get_all_start_methods()
     can_fork = "fork" in methods and threading.active_count() == 1
