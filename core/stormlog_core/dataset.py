@@ -109,7 +109,7 @@ def _read_file(task: FileTask) -> FileResult:
         reason = exc.strerror or type(exc).__name__
         return _failed(task, make_warning("unreadable", f"cannot read: {reason}", task.path))
     if task.kind == "json":
-        chunk = parse_json_document(data, path=task.path, hint=task.hint)
+        chunk = parse_json_document(bytes(data), path=task.path, hint=task.hint)
     else:
         chunk = parse_jsonl(
             data, path=task.path, hint=task.hint, first_line=task.first_line, final=task.final
@@ -117,13 +117,27 @@ def _read_file(task: FileTask) -> FileResult:
     return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def _read_from(path: Path, offset: int) -> bytes:
-    """The file's bytes from ``offset`` on (all of it when 0). Opens read-only, no locks."""
-    if offset == 0:
-        return path.read_bytes()
+_buffers = threading.local()
+
+
+def _read_from(path: Path, offset: int) -> bytes | memoryview:
+    """The file's bytes from ``offset`` on. Opens read-only, takes no lock.
+
+    A whole file is read into a buffer this thread reuses, which spares the page faults
+    of a fresh allocation per segment; the view is only valid until the next call.
+    """
     with path.open("rb") as handle:
-        handle.seek(offset)
-        return handle.read()
+        if offset:
+            handle.seek(offset)
+            return handle.read()
+        size = os.fstat(handle.fileno()).st_size
+        buffer: bytearray | None = getattr(_buffers, "buffer", None)
+        if buffer is None or len(buffer) < size + 1:
+            buffer = _buffers.buffer = bytearray(max(size + 1, 2 * (len(buffer or b""))))
+        read = handle.readinto(memoryview(buffer)[: size + 1])
+        if read <= size:
+            return memoryview(buffer)[:read]
+        return bytes(buffer[:read]) + handle.read()  # it grew while we read
 
 
 def _failed(task: FileTask, warning: LoadWarning) -> FileResult:

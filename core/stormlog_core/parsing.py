@@ -461,7 +461,7 @@ class _Extracted(list):  # type: ignore[type-arg]
 def _is_ascii(data: Buffer) -> bool:
     if isinstance(data, bytes):
         return data.isascii()
-    return not np.any(np.frombuffer(data, dtype=np.uint8) & 0x80)
+    return not len(data) or int(np.frombuffer(data, dtype=np.uint8).max()) < 0x80
 
 
 def count_lines(data: Buffer) -> int:

@@ -24,6 +24,7 @@ from generators import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stormlog_core import dataset as dataset_module
 from stormlog_core.dataset import Dataset, load_dataset
 from stormlog_core.load_warnings import CATALOGUE, LoadWarning
 from stormlog_core.telemetry import validate_telemetry_record
@@ -203,16 +204,16 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.Monk
     locked = lines_file(tmp_path / "locked.jsonl", [good(0)])
     gone = lines_file(tmp_path / "gone.jsonl", [good(1, session_id="g")])
     lines_file(tmp_path / "fine.jsonl", [good(2, session_id="f")])
-    real_read = Path.read_bytes
+    real_read = dataset_module._read_from
 
-    def read_bytes(self: Path) -> bytes:
-        if self == locked:
+    def read_from(path: Path, offset: int) -> Any:
+        if path == locked:
             raise PermissionError(13, "Permission denied")
-        if self == gone:
+        if path == gone:
             raise FileNotFoundError(2, "No such file or directory")
-        return real_read(self)
+        return real_read(path, offset)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(dataset_module, "_read_from", read_from)
     dataset = load_dataset([tmp_path])
     assert "Permission denied" in only(dataset, "unreadable").message
     assert only(dataset, "vanished").path == str(gone)
