@@ -143,22 +143,23 @@ def _duplicates(
 
 def _repeated_events(parts: list[Part]) -> set[tuple[str, int]]:
     """``(path, line)`` of events identical to an earlier one; removed from the parts."""
-    seen: set[tuple[Any, ...]] = set()
+    seen: dict[tuple[Any, ...], list[str | dict[str, Any]]] = {}
     repeated: set[tuple[str, int]] = set()
     for part in parts:
         kept = []
         for event in part.events:
-            key = (event.timestamp_ns, event.event_type, event.context, _canonical(event.metadata))
-            if key in seen:
+            key = (event.timestamp_ns, event.event_type, event.context)
+            earlier = seen.setdefault(key, [])
+            if earlier and _canonical(event.metadata) in map(_canonical, earlier):
                 repeated.add((event.path, event.line))
-            else:
-                seen.add(key)
-                kept.append(event)
+                continue
+            earlier.append(event.metadata)
+            kept.append(event)
         part.events = kept
     return repeated
 
 
-def _canonical(metadata: dict[str, Any]) -> str:
+def _canonical(metadata: str | dict[str, Any]) -> str:
     return json.dumps(metadata, sort_keys=True, default=str)
 
 

@@ -46,6 +46,8 @@ _CORE_COUNTERS: Final = (
 )
 _INT64_MAX: Final = 2**63 - 1
 _EXACT_FLOAT_LIMIT: Final = float(2**53)
+#: Fields stored in 64-bit columns, besides the timestamp.
+_RANGE_CHECKED: Final = (*COUNTERS, "rank", "local_rank", "world_size", "schema_version")
 _BOM: Final = b"\xef\xbb\xbf"
 
 _NonNeg = Annotated[int, msgspec.Meta(ge=0)]
@@ -236,7 +238,7 @@ def record_or_warning(payload: Any, path: str, number: int | None, hint: str) ->
     except (ValueError, RecursionError) as exc:
         return make_warning("invalid-record", str(exc), path, number)
     if not 0 <= event.timestamp_ns <= _INT64_MAX or any(
-        abs(getattr(event, name) or 0) > _INT64_MAX for name in COUNTERS
+        abs(getattr(event, name) or 0) > _INT64_MAX for name in _RANGE_CHECKED
     ):
         return make_warning("out-of-range", "a value does not fit in 64 bits", path, number)
     return event
@@ -567,7 +569,12 @@ def _complete_rows(
     numbers_array = np.arange(first_line, first_line + len(typed), dtype=np.int64)
     if not typed:
         return [], numbers_array
-    found = _Extract(typed)
+    try:
+        found = _Extract(typed)
+    except OverflowError:  # a 64-bit unsigned value somewhere: line by line
+        rows, numbers, problems = _slow_rows(LineIndex(data), count, path, hint, first_line, False)
+        warnings += problems
+        return rows, np.array(numbers, dtype=np.int64)
     suspects = np.flatnonzero(_suspect_rows(typed, found))
     if not len(suspects):
         return _Extracted(typed, found), numbers_array
@@ -672,7 +679,10 @@ def compat_rows(data: Buffer, count: int) -> tuple[list[Any], npt.NDArray[np.boo
         return None
     if not rows:
         return rows, np.zeros(0, dtype=bool)
-    return rows, _suspect_rows(rows, compat=True)
+    try:
+        return rows, _suspect_rows(rows, compat=True)
+    except OverflowError:  # a 64-bit unsigned value: the exact path decides
+        return None
 
 
 def compat_fields(row: Any) -> dict[str, Any]:

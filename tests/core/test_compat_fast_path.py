@@ -19,6 +19,8 @@ CASES: dict[str, dict[str, Any]] = {
     "free one byte over a huge total": {"device_free_bytes": BIG + 1, "device_total_bytes": BIG},
     "huge but valid": {"device_used_bytes": BIG, "device_total_bytes": BIG + 1},
     "counter beyond 64 bits": {"allocator_allocated_bytes": 2**70},
+    "timestamp beyond int64": {"timestamp_ns": 2**63},
+    "rank beyond int64": {"rank": 2**63, "world_size": 2**64 - 1},
     "boolean counter": {"allocator_reserved_bytes": True},
     "float counter": {"allocator_change_bytes": 1.0},
     "null allocated": {"allocator_allocated_bytes": None},

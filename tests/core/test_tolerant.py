@@ -83,6 +83,18 @@ def test_invalid_record_carries_stormlogs_own_message(tmp_path: Path) -> None:
     assert len(loaded_timestamps(dataset)) == 2
 
 
+@pytest.mark.parametrize(
+    "overrides", [{"timestamp_ns": 2**63}, {"rank": 2**63, "world_size": 2**64 - 1}]
+)
+def test_values_beyond_64_bits_are_skipped_with_a_warning(
+    tmp_path: Path, overrides: dict[str, int]
+) -> None:
+    bad = json.dumps(v3_record(1, **overrides)).encode()
+    dataset = load_dataset([lines_file(tmp_path / "run.jsonl", [good(0), bad, good(2)])])
+    assert only(dataset, "out-of-range").line == 2
+    assert loaded_timestamps(dataset) == expected_timestamps([0, 2])
+
+
 def test_bom_is_reported_and_ignored(tmp_path: Path) -> None:
     path = tmp_path / "run.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + good(0) + b"\n" + good(1) + b"\n")
