@@ -225,8 +225,9 @@ def build_session(
 ) -> tuple[SessionData, list[LoadWarning]]:
     columns = _concat(parts)
     warnings = _backwards(columns, parts, session_id)
-    order = np.argsort(columns["timestamp_ns"], kind="stable")
-    columns = {name: column[order] for name, column in columns.items()}
+    if warnings:  # only then is a (stable) sort needed
+        order = np.argsort(columns["timestamp_ns"], kind="stable")
+        columns = {name: column[order] for name, column in columns.items()}
     dropped, found = _duplicates(columns, parts, session_id, sample_code)
     warnings += found
     if dropped.any():
