@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from stormlog_core.dataset import Dataset, load_dataset
 from stormlog_tui import __version__
+from stormlog_tui.commands import StormlogCommands
+from stormlog_tui.export import export_group
 from stormlog_tui.formatting import literal
-from stormlog_tui.loader import load_rows
-from stormlog_tui.messages import SessionsLoaded
-from stormlog_tui.widgets import SessionsTable, StatusLine
+from stormlog_tui.groups import group_by_key, group_of, make_group
+from stormlog_tui.messages import DatasetLoaded, DatasetUpdated, ExportFinished, LoadProgress
+from stormlog_tui.screens import DetailScreen, HelpScreen, JobsScreen, SessionsScreen
+from stormlog_tui.widgets.jobs_table import JobsTable
+from stormlog_tui.widgets.sessions_table import SessionsTable
+
+DARK, LIGHT = "textual-dark", "textual-light"
 
 
 class StormlogApp(App[None]):
@@ -24,9 +32,16 @@ class StormlogApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "stormlog-tui"
+    COMMANDS = App.COMMANDS | {StormlogCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("r", "reload", "Reload"),
+        Binding("question_mark", "help", "Help"),
+        Binding("j", "jobs", "Jobs"),
+        Binding("t", "toggle_theme", "Theme", show=False),
+        Binding("p", "save_svg", "Screenshot (SVG)", show=False),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
     ]
 
     def __init__(
@@ -36,24 +51,32 @@ class StormlogApp(App[None]):
         follow: bool = False,
         refresh_seconds: float = 2.0,
         subtitle: str | None = None,
+        session: str | None = None,
+        ranks: tuple[int, ...] | None = None,
+        clock: Callable[[], datetime] = datetime.now,
     ) -> None:
         super().__init__()
         self.paths = [Path(path) for path in paths]
         self.follow = follow
         self.refresh_seconds = refresh_seconds
+        self.initial_session = session
+        self.initial_ranks = ranks
+        self.clock = clock
+        self.dataset: Dataset | None = None
         self.sub_title = literal(subtitle or ", ".join(str(path) for path in self.paths)).plain
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield SessionsTable(id="sessions")
-        yield StatusLine("loading ...", id="status")
-        yield Footer()
+    def get_default_screen(self) -> Screen[None]:
+        return SessionsScreen()
 
     def on_mount(self) -> None:
-        self.query_one(SessionsTable).focus()
         self.action_reload()
         if self.follow:
+            # Integration point for issue 4: replace this periodic full reload by
+            # stormlog_core.tail.Follower + stormlog_tui.live.LiveFollower in an exclusive
+            # worker that posts DatasetUpdated(follower.dataset, mode) per update.
             self.set_interval(self.refresh_seconds, self.action_reload)
+
+    # ------------------------------------------------------------------ loading
 
     def action_reload(self) -> None:
         """Read every path again (in a thread)."""
@@ -61,13 +84,113 @@ class StormlogApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self) -> None:
-        result = load_rows(self.paths)
-        if not get_current_worker().is_cancelled:
-            self.post_message(SessionsLoaded(result))
+        worker = get_current_worker()
 
-    def on_sessions_loaded(self, message: SessionsLoaded) -> None:
-        self.query_one(SessionsTable).show(message.result.rows)
-        self.query_one(StatusLine).show(message.result, following=self.follow)
+        def progress(done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                self.post_message(LoadProgress(done, total))
+
+        dataset = load_dataset(self.paths, progress=progress)
+        if not worker.is_cancelled:
+            self.post_message(DatasetLoaded(dataset))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        self.sessions_screen.show_progress(message.done, message.total)
+
+    def on_dataset_loaded(self, message: DatasetLoaded) -> None:
+        first = self.dataset is None
+        self._show(message.dataset, "following" if self.follow else "updated")
+        if first and self.initial_session is not None:
+            self.open_session(self.initial_session, self.initial_ranks)
+
+    def on_dataset_updated(self, message: DatasetUpdated) -> None:
+        self._show(message.dataset, message.mode)
+
+    def _show(self, dataset: Dataset, mode: str) -> None:
+        self.dataset = dataset
+        at = self.clock()
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_dataset", None)
+            if show is not None:
+                show(dataset, mode=mode, at=at)
+
+    @property
+    def sessions_screen(self) -> SessionsScreen:
+        """The first screen."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, SessionsScreen)
+        return screen
+
+    # ------------------------------------------------------------------ navigation
+
+    def open_session(self, session_id: str, ranks: tuple[int, ...] | None = None) -> None:
+        """Open the detail of the job (or session) holding ``session_id``."""
+        group = group_of(self.dataset, session_id) if self.dataset else None
+        if group is None:
+            self.notify(f"no session {session_id!r}", severity="error")
+            return
+        session = self.dataset.session(session_id) if self.dataset else None
+        rank = session.summary.rank if session is not None else None
+        self.push_screen(DetailScreen(group, ranks, cursor_rank=rank))
+
+    def on_sessions_table_session_chosen(self, message: SessionsTable.SessionChosen) -> None:
+        self.open_session(message.session_id)
+
+    def on_jobs_table_job_chosen(self, message: JobsTable.JobChosen) -> None:
+        group = group_by_key(self.dataset, message.key) if self.dataset else None
+        if group is not None:
+            self.push_screen(DetailScreen(group))
+
+    def action_jobs(self) -> None:
+        """Open the jobs view."""
+        if self.dataset is None:
+            self.notify("still loading …")
+        elif not isinstance(self.screen, JobsScreen):
+            self.push_screen(JobsScreen(self.dataset))
+
+    def action_help(self) -> None:
+        """Show every key."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen_sections: list[tuple[str, type]] = getattr(self.screen, "help_sections", list)()
+        sections: list[tuple[str, type]] = [("Everywhere", StormlogApp), *screen_sections]
+        self.push_screen(HelpScreen(sections))
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the dark and the light theme."""
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+    def action_save_svg(self) -> None:
+        """Save the screen as an SVG file in the current directory."""
+        path = self.save_screenshot(path=str(Path.cwd()))
+        self.notify(f"screenshot saved: {path}", timeout=6)
+
+    # ------------------------------------------------------------------ export
+
+    def run_worker_export(self, session_id: str, fmt: str) -> None:
+        """Export every record of one session (from the sessions screen)."""
+        session = self.dataset.session(session_id) if self.dataset else None
+        if session is not None:
+            group = make_group(f"session:{session_id}", f"session {session_id}", [session])
+            self._export_session(group, fmt)
+
+    @work(thread=True, group="export")
+    def _export_session(self, group: object, fmt: str) -> None:
+        from stormlog_tui.groups import SessionGroup
+
+        assert isinstance(group, SessionGroup)
+        try:
+            path, count = export_group(group, None, group.origin_ns, group.end_ns, Path.cwd(), fmt)
+        except OSError as error:
+            self.post_message(ExportFinished(None, error=str(error)))
+            return
+        self.post_message(ExportFinished(path, count))
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        if message.path is None:
+            self.notify(f"export failed: {message.error}", severity="error")
+        else:
+            self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
 
 
 def make_app(
@@ -76,6 +199,9 @@ def make_app(
     follow: bool = False,
     refresh_seconds: float = 2.0,
     subtitle: str | None = None,
+    session: str | None = None,
+    ranks: tuple[int, ...] | None = None,
+    clock: Callable[[], datetime] = datetime.now,
 ) -> StormlogApp:
     """Build the app on ``paths``; ``follow`` reloads every ``refresh_seconds``."""
     app = StormlogApp(
@@ -83,6 +209,9 @@ def make_app(
         follow=follow,
         refresh_seconds=refresh_seconds,
         subtitle=subtitle,
+        session=session,
+        ranks=ranks,
+        clock=clock,
     )
     app.title = f"stormlog-tui {__version__}"
     return app

@@ -35,6 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
         "everything loaded, 1 when records were skipped, 2 when nothing could be read",
     )
     parser.add_argument("--json", action="store_true", help="with --summary: print JSON")
+    parser.add_argument(
+        "--session", metavar="ID", help="open this session (its job's ranks) right away"
+    )
+    parser.add_argument(
+        "--rank",
+        metavar="LIST",
+        dest="ranks",
+        help="with --session: chart these ranks, e.g. 0,3,5-7 (default: all)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -58,8 +67,41 @@ def _run(args: argparse.Namespace) -> int:
     missing = [str(path) for path in args.paths if not path.exists()]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
-    make_app(args.paths).run()
+    make_app(args.paths, session=args.session, ranks=args.rank_list).run()
     return EXIT_OK
+
+
+def holds_telemetry(directory: Path) -> bool:
+    """Whether ``directory`` has telemetry in it or below it (what core would load)."""
+    from stormlog_core.discovery import discover
+
+    return bool(discover([directory]).targets)
+
+
+def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """No PATH: the current directory if it holds telemetry, else a usage error."""
+    if args.paths or args.demo:
+        return
+    cwd = Path.cwd()
+    if holds_telemetry(cwd):
+        args.paths = [cwd]
+        return
+    parser.error(
+        f"no telemetry found in {cwd}: give a PATH (a sink directory, a JSON or JSONL "
+        "file, or a directory of sinks), or try `stormlog-tui --demo`"
+    )
+
+
+def _rank_list(parser: argparse.ArgumentParser, text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    from stormlog_tui.rank_list import parse_ranks
+
+    try:
+        return parse_ranks(text)
+    except ValueError as error:
+        parser.error(f"--rank: {error}")
+    return None  # pragma: no cover - parser.error exits
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,10 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if not args.paths and not args.demo:
-            parser.error("give at least one PATH, or --demo")
         if args.json and not args.summary:
             parser.error("--json goes with --summary")
+        args.rank_list = _rank_list(parser, args.ranks)
+        _default_paths(parser, args)
     except SystemExit as exit_:  # --help, --version and usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:

@@ -24,6 +24,7 @@ class SessionRow:
     duration_ns: int | None
     peak_allocated_bytes: int | None
     source: str
+    warning_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def row_from_session(session: SessionData) -> SessionRow:
         duration_ns=_duration(session),
         peak_allocated_bytes=session.stats()["peak_allocator_allocated_bytes"],
         source=session.sources[0] if session.sources else "",
+        warning_count=session.warning_count,
     )
 
 

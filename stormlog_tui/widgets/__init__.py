@@ -1,6 +1,21 @@
 """The app's widgets, one module per widget."""
 
+from stormlog_tui.widgets.chart_legend import ChartLegend
+from stormlog_tui.widgets.events_view import EventsView
+from stormlog_tui.widgets.filter_bar import FilterBar
+from stormlog_tui.widgets.memory_chart import MemoryChart
+from stormlog_tui.widgets.rank_table import RankTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
 from stormlog_tui.widgets.status_line import StatusLine
+from stormlog_tui.widgets.warnings_panel import WarningsPanel
 
-__all__ = ["SessionsTable", "StatusLine"]
+__all__ = [
+    "ChartLegend",
+    "EventsView",
+    "FilterBar",
+    "MemoryChart",
+    "RankTable",
+    "SessionsTable",
+    "StatusLine",
+    "WarningsPanel",
+]

@@ -1,21 +1,37 @@
-"""SessionsTable: one row per session (status, host, job, rank, events, start, ...)."""
+"""SessionsTable: one row per session: status, host, job, rank, events, start, ..."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from stormlog_tui.formatting import format_bytes, format_duration, format_start, literal
 from stormlog_tui.session_rows import SessionRow
+from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
-# The most telling columns first, so an 80-column terminal shows them without scrolling.
-COLUMNS = ("Status", "Rank", "Host", "Peak alloc", "Events", "Duration", "Start", "Job")
 STATUS_STYLES = {
     "completed": "green",
     "running": "bold cyan",
+    "stale": "bold magenta",
     "interrupted": "bold red",
     "incomplete": "yellow",
 }
+STATUS_ORDER = {"running": 0, "stale": 1, "interrupted": 2, "incomplete": 3, "completed": 4}
+STATUS_MARKS = {
+    "completed": "✔",
+    "running": "●",
+    "stale": "◌",
+    "interrupted": "✖",
+    "incomplete": "…",
+}
+
+
+def status_cell(status: str) -> Text:
+    """``● running`` in the status colour."""
+    return Text(f"{STATUS_MARKS.get(status, '?')} {status}", style=STATUS_STYLES.get(status, ""))
 
 
 def _rank_cell(row: SessionRow) -> Text:
@@ -25,49 +41,63 @@ def _rank_cell(row: SessionRow) -> Text:
     return Text(f"{row.rank}/{world}", justify="right")
 
 
-def row_cells(row: SessionRow) -> tuple[Text, ...]:
-    """The cells of ``row``: telemetry text is wrapped in ``Text`` so it is never markup."""
-    return (
-        Text(row.status, style=STATUS_STYLES.get(row.status, "")),
-        _rank_cell(row),
-        literal(row.host),
-        Text(format_bytes(row.peak_allocated_bytes), justify="right"),
-        Text(f"{row.event_count:,}", justify="right"),
-        Text(format_duration(row.duration_ns), justify="right"),
-        Text(format_start(row.started_at_ns)),
-        literal(row.job_id or "-"),
-    )
+def _right(text: str, style: str = "") -> Text:
+    return Text(text, justify="right", style=style)
 
 
-class SessionsTable(DataTable[Text]):
-    """The sessions found under the app's paths; the cursor stays on its session on reload."""
+def _rank_key(row: SessionRow) -> tuple[str, int, int]:
+    return (row.job_id or "", row.rank if row.rank is not None else -1, row.started_at_ns or 0)
 
-    DEFAULT_CSS = """
-    SessionsTable { height: 1fr; }
-    """
+
+# The most telling columns first, so an 80-column terminal shows them without scrolling.
+COLUMNS: list[Column[SessionRow]] = [
+    Column("Status", lambda r: status_cell(r.status), lambda r: STATUS_ORDER.get(r.status, 9)),
+    Column("Rank", _rank_cell, _rank_key),
+    Column("Host", lambda r: literal(r.host), lambda r: r.host),
+    Column(
+        "Peak alloc",
+        lambda r: _right(format_bytes(r.peak_allocated_bytes)),
+        lambda r: none_last(r.peak_allocated_bytes),
+    ),
+    Column(
+        "Warn",
+        lambda r: _right(str(r.warning_count), "bold yellow" if r.warning_count else "dim"),
+        lambda r: -r.warning_count,
+    ),
+    Column("Events", lambda r: _right(f"{r.event_count:,}"), lambda r: -r.event_count),
+    Column(
+        "Duration",
+        lambda r: _right(format_duration(r.duration_ns)),
+        lambda r: none_last(r.duration_ns),
+    ),
+    Column("Start", lambda r: Text(format_start(r.started_at_ns)), lambda r: r.started_at_ns or 0),
+    Column("Job", lambda r: literal(r.job_id or "-"), lambda r: r.job_id or ""),
+    Column("Session", lambda r: literal(r.session_id), lambda r: r.session_id),
+]
+
+
+class SessionsTable(SortableTable[SessionRow]):
+    """The sessions found under the app's paths; enter opens the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", show=True),
+    ]
+
+    class SessionChosen(Message):
+        """The user asked to open ``session_id``."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.rows_by_key: dict[str, SessionRow] = {}
+        super().__init__(COLUMNS, id=id, sort_column=1)
 
-    def on_mount(self) -> None:
-        self.add_columns(*COLUMNS)
+    def row_key(self, row: SessionRow) -> str:
+        return row.key
 
-    def show(self, rows: list[SessionRow]) -> None:
-        """Replace the table's rows with ``rows``, keeping the cursor on the same session."""
-        selected = self._selected_key()
-        self.clear()
-        self.rows_by_key = {row.key: row for row in rows}
-        for row in rows:
-            self.add_row(*row_cells(row), key=row.key)
-        if selected in self.rows_by_key:
-            self.move_cursor(row=self.get_row_index(selected), animate=False)
-
-    def _selected_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return key.value
+    def action_open(self) -> None:
+        """Open the highlighted session."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.SessionChosen(row.session_id))

@@ -7,22 +7,28 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from stormlog_core.dataset import Dataset
 from stormlog_tui.formatting import literal
-from stormlog_tui.session_rows import LoadResult
 
 
-def status_text(result: LoadResult, *, following: bool) -> Text:
-    """``8 sessions from 8 sources · updated 10:42:01`` plus the first problem, literally."""
+def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
+    """``8 sessions from 8 sources · updated 10:42:01 · 3 warnings`` plus the first error."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    noun = "session" if len(result.rows) == 1 else "sessions"
-    sources = "source" if result.sources == 1 else "sources"
-    text.append(f"{len(result.rows)} {noun} from {result.sources} {sources}")
-    mode = "following" if following else "updated"
-    text.append(f" · {mode} {datetime.now():%H:%M:%S}", style="dim")
-    if result.problems:
-        more = f" (+{len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+    sessions = len(dataset.sessions)
+    sources = len(dataset.targets)
+    text.append(f"{sessions} session{'' if sessions == 1 else 's'} ")
+    text.append(f"from {sources} source{'' if sources == 1 else 's'}")
+    text.append(f" · {mode} {at:%H:%M:%S}", style="dim")
+    count = len(dataset.warnings)
+    if count:
+        text.append(f" · {count} warning{'' if count == 1 else 's'}", style="yellow")
+    errors = [w for w in dataset.warnings if w.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         text.append("  ")
-        text.append_text(literal(f"⚠ {result.problems[0]}{more}", style="bold yellow"))
+        where = first.location() or "load"
+        text.append_text(literal(f"⚠ {where}: {first.message}{more}", style="bold yellow"))
     return text
 
 
@@ -33,6 +39,6 @@ class StatusLine(Static):
     StatusLine { height: 1; padding: 0 1; }
     """
 
-    def show(self, result: LoadResult, *, following: bool) -> None:
-        """Show the summary of ``result``."""
-        self.update(status_text(result, following=following))
+    def show(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
+        """Show the summary of ``dataset``."""
+        self.update(status_text(dataset, mode=mode, at=at))

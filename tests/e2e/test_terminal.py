@@ -91,9 +91,21 @@ def test_console_script_shows_the_sessions_and_quits_on_q(
     rows = [line for line in lines if "completed" in line]
     assert len(rows) == 3
     assert all(HOST in row for row in rows)  # markup shown as typed, not as bold
-    assert [row.split()[1] for row in rows] == ["0/3", "1/3", "2/3"]
+    assert [row.split()[2] for row in rows] == ["0/3", "1/3", "2/3"]
+    screen = terminal.wait_for(" Quit ")
     assert "Quit" in screen.rstrip().splitlines()[-1], screen
 
+    terminal.tmux("send-keys", "-t", "e2e", "Enter")  # drill into the job
+    screen = terminal.wait_for("3/3 ranks · showing all")
+    assert "allocated (GiB)" in screen and "Peak alloc" in screen
+    assert "━ rank 2" in screen and "device total" in screen
+    terminal.tmux("send-keys", "-t", "e2e", "+")  # zoom in
+    assert "(zoomed)" in terminal.wait_for("(zoomed)")
+    terminal.tmux("send-keys", "-t", "e2e", "?")
+    assert "Zoom +" in terminal.wait_for("stormlog-tui keys")
+    terminal.tmux("send-keys", "-t", "e2e", "Escape")
+    terminal.tmux("send-keys", "-t", "e2e", "Escape")  # back to the sessions
+    terminal.wait_for("3 sessions from 3 sources")
     terminal.tmux("send-keys", "-t", "e2e", "q")
     deadline = time.monotonic() + 15
     while terminal.alive() and time.monotonic() < deadline:

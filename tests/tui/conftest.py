@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from stormlog_core.simulate import JobSpec, rank_identity, rank_records, write_job
 from stormlog_core.writer import SinkWriter
 
+# Snapshots and labels show wall-clock times: make them the same on every machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
 DEMO_DIR = ROOT / "assets" / "demo"
 HOSTILE_HOST = "[bold red]pwned[/] \x1b[2J\x1b[31mred"
 HOSTILE_JOB = "[link=https://x.invalid]job[/link]"
+
+
+def fixed_clock() -> datetime:
+    """The time the status line shows in tests (snapshots must not see the real clock)."""
+    return datetime(2024, 6, 10, 12, 0, 0)
+
+
+async def loaded(app: Any, pilot: Any) -> None:
+    """Wait for the load worker and the messages it posted."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
 
 
 def small_spec(**overrides: object) -> JobSpec:

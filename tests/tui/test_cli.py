@@ -17,9 +17,44 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.strip() == f"stormlog-tui {__version__}"
 
 
-def test_no_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_path_without_telemetry_here_points_to_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
     assert main([]) == 2
-    assert "give at least one PATH, or --demo" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no telemetry found in" in err and "stormlog-tui --demo" in err
+
+
+def test_no_path_opens_the_current_directory_when_it_holds_telemetry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stormlog_tui.app as app_module
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo"
+    monkeypatch.chdir(demo)
+    opened: list[object] = []
+    monkeypatch.setattr(app_module.StormlogApp, "run", lambda self: opened.append(self.paths))
+    assert main([]) == 0
+    assert opened == [[demo]]
+
+
+def test_session_and_rank_options(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stormlog_tui.app as app_module
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo"
+    seen: list[tuple[object, object]] = []
+    monkeypatch.setattr(
+        app_module.StormlogApp,
+        "run",
+        lambda self: seen.append((self.initial_session, self.initial_ranks)),
+    )
+    assert main([str(demo), "--session", "abc", "--rank", "0,3,5-7"]) == 0
+    assert seen == [("abc", (0, 3, 5, 6, 7))]
+    assert main([str(demo), "--rank", "x"]) == 2
+    assert "--rank: not a rank or a range" in capsys.readouterr().err
 
 
 def test_a_missing_path_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,79 +1,134 @@
-"""Pilot tests: what the sessions table shows, and the keys a user presses."""
+"""Pilot tests of the sessions screen: what it shows, sorting, filtering, warnings."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import DataTable
 
-from stormlog_tui.app import StormlogApp, make_app
-from stormlog_tui.widgets import SessionsTable, StatusLine
+from stormlog_tui.app import make_app
+from stormlog_tui.screens import DetailScreen
+from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 
-from .conftest import HOSTILE_HOST, HOSTILE_JOB
+from .conftest import HOSTILE_HOST, HOSTILE_JOB, fixed_clock, loaded
 
 pytestmark = pytest.mark.anyio
 
 
-async def _loaded(app: StormlogApp, pilot: object) -> DataTable[object]:
-    """Wait for the load worker and the message it posts; return the sessions table."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
-    return app.query_one(SessionsTable)
-
-
-def _column(table: DataTable[object], name: str) -> list[str]:
-    index = [str(column.label) for column in table.ordered_columns].index(name)
-    return [
-        str(getattr(table.get_row_at(row)[index], "plain", "")) for row in range(table.row_count)
-    ]
+def column(table: Any, name: str) -> list[str]:
+    labels = [str(column.label).rstrip(" ▲▼") for column in table.ordered_columns]
+    index = labels.index(name)
+    return [table.get_row_at(row)[index].plain for row in range(table.row_count)]
 
 
 async def test_demo_capture_shows_eight_completed_ranks(demo_dir: Path) -> None:
-    app = make_app([demo_dir])
+    app = make_app([demo_dir], clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
-        table = await _loaded(app, pilot)
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
         assert table.row_count == 8
-        assert _column(table, "Status") == ["completed"] * 8
-        assert _column(table, "Rank") == [f"{rank}/8" for rank in range(8)]
-        peaks = _column(table, "Peak alloc")
+        assert column(table, "Status") == ["✔ completed"] * 8
+        assert column(table, "Rank") == [f"{rank}/8" for rank in range(8)]
+        peaks = column(table, "Peak alloc")
         assert max(peaks, key=lambda text: float(text.split()[0])) == peaks[3]  # the leak
 
 
-async def test_statuses_of_a_mixed_job(mixed_job: Path) -> None:
-    app = make_app([mixed_job])
+async def test_statuses_of_a_mixed_job_in_colour_and_words(mixed_job: Path) -> None:
+    app = make_app([mixed_job], clock=fixed_clock)
     async with app.run_test(size=(120, 30)) as pilot:
-        table = await _loaded(app, pilot)
-        assert _column(table, "Status") == ["completed", "running", "interrupted"]
-        status = str(app.query_one(StatusLine).render())
-        assert "3 sessions from 3 sources" in status
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
+        statuses = column(table, "Status")
+        assert statuses[0] == "✔ completed" and statuses[2] == "✖ interrupted"
+        assert statuses[1] in ("● running", "◌ stale")
+        styles = {table.get_row_at(row)[0].style for row in range(3)}
+        assert len(styles) == 3  # a colour per status
+        status = str(app.screen.query_one(StatusLine).render())
+        assert "3 sessions from 3 sources · updated 12:00:00" in status
+
+
+async def test_sort_by_key_and_by_clicking_a_header(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
+        await pilot.press("s", "s")  # Rank -> Host -> Peak alloc
+        assert table.sort_column == 3
+        peaks = [float(p.split()[0]) for p in column(table, "Peak alloc")]
+        assert peaks == sorted(peaks)
+        await pilot.press("S")
+        assert column(table, "Rank")[0] == "3/8"  # biggest peak first: the leak
+        await pilot.click(SessionsTable, offset=(3, 0))  # the Status header
+        await pilot.pause()
+        assert table.sort_column == 0
+
+
+async def test_slash_filters_sessions_and_escape_clears(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
+        await pilot.press("slash")
+        assert app.screen.query_one(FilterBar).has_focus
+        await pilot.press(*"node-02")
+        assert table.row_count == 4
+        await pilot.press("enter")
+        assert table.has_focus and table.row_count == 4
+        await pilot.press("escape")
+        assert table.row_count == 8
+
+
+async def test_enter_opens_the_job_of_the_session(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.group.ranks == list(range(8))
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_warnings_panel_lists_every_warning_and_opens_its_session(
+    tmp_path: Path, demo_dir: Path
+) -> None:
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"schema_version": 3}\n{not json}\n', encoding="utf-8")
+    app = make_app([bad, demo_dir / "rank-5"], clock=fixed_clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await loaded(app, pilot)
+        panel = app.screen.query_one(WarningsPanel)
+        assert panel.display and panel.row_count == len(app.dataset.warnings) >= 3
+        assert column(panel, "Severity")[0] == "error"
+        wheres = column(panel, "Where")
+        assert any(where.endswith("broken.jsonl:1") for where in wheres)
+        status = str(app.screen.query_one(StatusLine).render())
+        assert "broken.jsonl" in status
+        await pilot.press("w")
+        assert panel.has_focus
+        keys = [w.session_id for w in panel.shown_rows]
+        await pilot.press(*["down"] * next(i for i, k in enumerate(keys) if k), "enter")
+        await loaded(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
 
 
 async def test_markup_and_escapes_in_telemetry_are_shown_literally(hostile_job: Path) -> None:
-    app = make_app([hostile_job])
-    async with app.run_test(size=(160, 30)) as pilot:
-        table = await _loaded(app, pilot)
+    app = make_app([hostile_job], clock=fixed_clock)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
         host = table.get_row_at(0)[2]
         assert host.plain == HOSTILE_HOST.replace("\x1b", "\\x1b")
         assert not host.spans and not host.style  # no markup turned into styles
-        assert _column(table, "Job") == [HOSTILE_JOB]
+        assert column(table, "Job") == [HOSTILE_JOB]
 
 
 async def test_q_quits(demo_dir: Path) -> None:
     app = make_app([demo_dir])
     async with app.run_test() as pilot:
-        await _loaded(app, pilot)
+        await loaded(app, pilot)
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
-
-
-async def test_a_bad_path_is_a_problem_line_not_a_crash(tmp_path: Path, demo_dir: Path) -> None:
-    bad = tmp_path / "broken.jsonl"
-    bad.write_text('{"schema_version": 3}\n{not json}\n', encoding="utf-8")
-    app = make_app([bad, demo_dir / "rank-0"])
-    async with app.run_test(size=(200, 30)) as pilot:
-        table = await _loaded(app, pilot)
-        assert table.row_count == 1
-        status = str(app.query_one(StatusLine).render())
-        assert "broken.jsonl" in status

@@ -1,0 +1,279 @@
+"""What the memory chart draws, prepared from rank tracks without Textual (benchmarkable).
+
+``prepare_chart`` takes the tracks of a group, a ``ChartView`` (metric, ranks, time window,
+width in columns) and returns ``ChartData``: lines already downsampled to about two points
+per column, the band of many ranks (min, median, max on a common time grid), the device
+total as a limit, event marks and axis ticks, all in display units.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from stormlog_core.series import downsample_minmax
+from stormlog_tui.groups import RankTrack
+from stormlog_tui.ticks import time_ticks
+
+FloatArray = npt.NDArray[np.float64]
+
+METRICS = {
+    "allocated": "allocator_allocated_bytes",
+    "reserved": "allocator_reserved_bytes",
+    "used": "device_used_bytes",
+}
+METRIC_LABELS = {"allocated": "allocated", "reserved": "reserved", "used": "device used"}
+#: At most this many ranks get one line each; more are drawn as a band plus the top ranks.
+FEW_RANKS = 8
+TOP_RANKS = 3
+_UNITS = (("TiB", 1024.0**4), ("GiB", 1024.0**3), ("MiB", 1024.0**2), ("KiB", 1024.0))
+EVENT_KINDS = {
+    "warning": "alert",
+    "critical": "alert",
+    "error": "alert",
+    "oom": "oom",
+    "out_of_memory": "oom",
+    "collector_degraded": "collector",
+    "collector_recovered": "collector",
+    "phase_enter": "phase",
+    "phase_exit": "phase",
+}
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """What to draw: a metric, the ranks (None = all), a window, a width and a time mode."""
+
+    start_ns: int
+    end_ns: int
+    origin_ns: int
+    metric: str = "allocated"
+    ranks: tuple[int, ...] | None = None
+    columns: int = 100
+    wall_clock: bool = False
+
+
+@dataclass
+class ChartLine:
+    """One drawn line: ``role`` is ``rank``, ``band`` (min/median/max), ``metric`` or ``limit``."""
+
+    label: str
+    x: FloatArray
+    y: FloatArray
+    role: str = "rank"
+    rank: int | None = None
+
+
+@dataclass
+class ChartData:
+    """Everything the chart widget hands to plotext, in seconds and display units."""
+
+    lines: list[ChartLine] = field(default_factory=list)
+    limit: float | None = None
+    unit: str = "GiB"
+    y_max: float = 1.0
+    x_min: float = 0.0
+    x_max: float = 1.0
+    xticks: tuple[list[float], list[str]] = field(default_factory=lambda: ([], []))
+    marks: dict[str, list[float]] = field(default_factory=dict)
+    mode: str = "ranks"
+    ranks_shown: int = 0
+
+    @property
+    def points(self) -> int:
+        """How many points all lines hold together (what plotext will draw)."""
+        return sum(len(line.x) for line in self.lines)
+
+
+def pick_unit(peak_bytes: float) -> tuple[str, float]:
+    """The binary unit that keeps ``peak_bytes`` readable (GiB, MiB, ...)."""
+    for name, size in _UNITS:
+        if peak_bytes >= size:
+            return name, size
+    return "B", 1.0
+
+
+def _slice(track: RankTrack, view: ChartView) -> slice:
+    stamps = track.series.timestamp_ns
+    lo = int(np.searchsorted(stamps, view.start_ns, "left"))
+    hi = int(np.searchsorted(stamps, view.end_ns, "right"))
+    return slice(lo, hi)
+
+
+def _break_gaps(x: FloatArray, y: FloatArray, limit_s: float) -> tuple[FloatArray, FloatArray]:
+    """Insert a NaN wherever consecutive points are more than ``limit_s`` apart."""
+    if len(x) < 2 or limit_s <= 0:
+        return x, y
+    where = np.flatnonzero(np.diff(x) > limit_s) + 1
+    if not len(where):
+        return x, y
+    return np.insert(x, where, np.nan), np.insert(y, where, np.nan)
+
+
+def _line(track: RankTrack, view: ChartView, field_name: str, scale: float) -> ChartLine:
+    part = _slice(track, view)
+    stamps = track.series.timestamp_ns[part]
+    x, y = downsample_minmax(stamps, track.series.values[field_name][part], view.columns)
+    x = (x - view.origin_ns) / 1e9
+    bucket_s = (view.end_ns - view.start_ns) / max(view.columns, 1) / 1e9
+    x, y = _break_gaps(x, y, max(2.5 * bucket_s, 5 * track.interval_ns / 1e9))
+    return ChartLine(f"rank {track.rank}", x, y / scale, "rank", track.rank)
+
+
+def _window_peak(track: RankTrack, view: ChartView, field_name: str) -> float:
+    column = track.series.values[field_name][_slice(track, view)]
+    if not len(column) or np.all(np.isnan(column)):
+        return float("nan")
+    return float(np.nanmax(column))
+
+
+def _grid(tracks: Sequence[RankTrack], view: ChartView, field_name: str) -> FloatArray:
+    """Per rank and per column, the largest value in that column (NaN when none)."""
+    columns = max(view.columns, 1)
+    edges = np.linspace(view.start_ns, view.end_ns, columns + 1)
+    grid = np.full((len(tracks), columns), np.nan)
+    for row, track in enumerate(tracks):
+        part = _slice(track, view)
+        values = track.series.values[field_name][part]
+        if not len(values):
+            continue
+        starts = np.searchsorted(track.series.timestamp_ns[part], edges[:-1], "left")
+        filled = np.flatnonzero(np.diff(np.r_[starts, len(values)]) > 0)
+        grid[row, filled] = np.fmax.reduceat(values, starts[filled])
+    return grid
+
+
+def _band(grid: FloatArray, view: ChartView, scale: float) -> list[ChartLine]:
+    """Min, median and max across ranks, per column."""
+    columns = grid.shape[1]
+    x = (np.linspace(view.start_ns, view.end_ns, columns + 1)[:-1] - view.origin_ns) / 1e9
+    x = x + (view.end_ns - view.start_ns) / columns / 2e9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, mid, high = (
+            np.nanmin(grid, axis=0),
+            np.nanmedian(grid, axis=0),
+            np.nanmax(grid, axis=0),
+        )
+    return [
+        ChartLine("max", x, high / scale, "band"),
+        ChartLine("median", x, mid / scale, "band"),
+        ChartLine("min", x, low / scale, "band"),
+    ]
+
+
+def _selected(tracks: Sequence[RankTrack], view: ChartView) -> list[RankTrack]:
+    if view.ranks is None:
+        return list(tracks)
+    wanted = set(view.ranks)
+    return [track for track in tracks if track.rank in wanted]
+
+
+def _limit(tracks: Sequence[RankTrack]) -> float | None:
+    totals = [t.total_bytes for t in tracks if t.total_bytes is not None]
+    return max(totals) if totals else None
+
+
+def _scale_for(peak: float, limit: float | None) -> tuple[str, float, float]:
+    top = max(peak if np.isfinite(peak) else 0.0, limit or 0.0, 1.0)
+    unit, scale = pick_unit(top)
+    return unit, scale, top / scale
+
+
+def prepare_chart(
+    tracks: Sequence[RankTrack], view: ChartView, events: Sequence[tuple[int, str]] = ()
+) -> ChartData:
+    """The chart of ``view.metric`` for the selected ranks, ready for plotext."""
+    shown = _selected(tracks, view)
+    if len(shown) == 1:
+        return _one_rank(shown[0], view, events)
+    field_name = METRICS[view.metric]
+    limit = _limit(shown)
+    if len(shown) <= FEW_RANKS:
+        peaks = [_window_peak(t, view, field_name) for t in shown]
+        unit, scale, top = _scale_for(max(peaks, default=0.0, key=_finite), limit)
+        data = _frame(view, unit, top, limit / scale if limit else None, events, len(shown))
+        data.lines = [_line(t, view, field_name, scale) for t in shown]
+        return data
+    grid = _grid(shown, view, field_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rank_peaks = np.nan_to_num(np.nanmax(grid, axis=1), nan=-1.0)
+    unit, scale, top = _scale_for(float(rank_peaks.max(initial=0.0)), limit)
+    data = _frame(view, unit, top, limit / scale if limit else None, events, len(shown))
+    data.mode = "band"
+    data.lines = _band(grid, view, scale)
+    order = np.argsort(-rank_peaks, kind="stable")[:TOP_RANKS]
+    data.lines += [_line(shown[int(i)], view, field_name, scale) for i in order]
+    return data
+
+
+def _finite(value: float) -> float:
+    return value if np.isfinite(value) else -1.0
+
+
+def _one_rank(track: RankTrack, view: ChartView, events: Sequence[tuple[int, str]]) -> ChartData:
+    """One rank: allocated, reserved and device used together, with the device total."""
+    peaks = [_window_peak(track, view, name) for name in METRICS.values()]
+    limit = track.total_bytes
+    unit, scale, top = _scale_for(max(peaks, default=0.0, key=_finite), limit)
+    data = _frame(view, unit, top, limit / scale if limit else None, events, 1)
+    data.mode = "metrics"
+    for metric, name in reversed(METRICS.items()):  # allocated last: drawn on top
+        line = _line(track, view, name, scale)
+        line.label, line.role = METRIC_LABELS[metric], "metric"
+        data.lines.append(line)
+    return data
+
+
+def _frame(
+    view: ChartView,
+    unit: str,
+    top: float,
+    limit: float | None,
+    events: Sequence[tuple[int, str]],
+    ranks_shown: int,
+) -> ChartData:
+    x_min = (view.start_ns - view.origin_ns) / 1e9
+    x_max = (view.end_ns - view.origin_ns) / 1e9
+    ticks = time_ticks(x_min, x_max, view.origin_ns, max(2, view.columns // 14), view.wall_clock)
+    return ChartData(
+        limit=limit,
+        unit=unit,
+        y_max=top * 1.05,
+        x_min=x_min,
+        x_max=x_max,
+        xticks=ticks,
+        marks=event_marks(events, view),
+        ranks_shown=ranks_shown,
+    )
+
+
+def event_marks(events: Sequence[tuple[int, str]], view: ChartView) -> dict[str, list[float]]:
+    """Event times in the window, by kind, at most one mark per column and kind."""
+    marks: dict[str, list[float]] = {}
+    span = max(view.end_ns - view.start_ns, 1)
+    seen: set[tuple[str, int]] = set()
+    for stamp, kind in events:
+        if not view.start_ns <= stamp <= view.end_ns:
+            continue
+        column = int((stamp - view.start_ns) * view.columns / span)
+        if (kind, column) in seen:
+            continue
+        seen.add((kind, column))
+        marks.setdefault(kind, []).append((stamp - view.origin_ns) / 1e9)
+    return marks
+
+
+def event_kind(event_type: str, context: str | None = None) -> str | None:
+    """The mark drawn for an event type (None: not marked)."""
+    lowered = event_type.lower()
+    if "oom" in lowered or "out_of_memory" in lowered:
+        return "oom"
+    if context and "out of memory" in context.lower():
+        return "oom"
+    return EVENT_KINDS.get(lowered)

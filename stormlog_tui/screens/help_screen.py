@@ -1,0 +1,91 @@
+"""HelpScreen: every key of the app, by where it works (built from the bindings)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HELP_TITLE = "stormlog-tui keys (? or escape closes)"
+
+
+def _bindings(owner: type) -> list[Binding]:
+    found = []
+    for item in owner.__dict__.get("BINDINGS", []):
+        if isinstance(item, Binding):
+            found.append(item)
+        else:
+            found.append(Binding(*item))
+    return found
+
+
+def help_rows(sections: list[tuple[str, type]], key_display: object) -> list[tuple[str, str, str]]:
+    """``(section, keys, description)`` for every described binding of every section."""
+    rows = []
+    for title, owner in sections:
+        seen: set[str] = set()
+        for binding in _bindings(owner):
+            if binding.description in seen or not binding.description:
+                continue
+            seen.add(binding.description)
+            rows.append((title, key_display(binding), binding.description))  # type: ignore[operator]
+    return rows
+
+
+def help_table(rows: list[tuple[str, str, str]]) -> Table:
+    """A two-column table: key, what it does; a heading per section."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    section = None
+    for title, keys, description in rows:
+        if title != section:
+            if section is not None:
+                table.add_row("", "")
+            table.add_row(Text(title, style="bold underline"), "")
+            section = title
+        table.add_row(keys, description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys; the sections come from the classes' BINDINGS, so it stays true."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 80; max-width: 95%; height: 90%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "close", "Close help"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, type]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        self.rows = help_rows(self.sections, self._key_display)
+        with VerticalScroll() as scroll:
+            scroll.border_title = HELP_TITLE
+            yield Static(help_table(self.rows), id="help-table")
+
+    def _key_display(self, binding: Binding) -> str:
+        keys = [part.strip() for part in binding.key.split(",")]
+        shown = [
+            self.app.get_key_display(Binding(key, "", key_display=binding.key_display))
+            for key in keys
+        ]
+        return " / ".join(dict.fromkeys(shown))
+
+    def action_close(self) -> None:
+        """Close the help."""
+        self.dismiss(None)

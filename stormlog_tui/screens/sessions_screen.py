@@ -1,0 +1,112 @@
+"""SessionsScreen: the first screen: every session, the load warnings and the status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar
+
+from stormlog_core.dataset import Dataset
+from stormlog_tui.session_rows import row_from_session
+from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
+from stormlog_tui.widgets.sortable_table import SortableTable
+
+
+class SessionsScreen(Screen[None]):
+    """Sessions above, warnings below; ``/`` filters sessions, enter opens one."""
+
+    CSS_PATH = "sessions_screen.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter"),
+        Binding("w", "focus_warnings", "Warnings", show=False),
+        Binding("x", "export('csv')", "Export CSV", show=False),
+        Binding("X", "export('jsonl')", "Export JSONL", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dataset: Dataset | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield FilterBar("filter sessions: host, job, status, rank…", id="session-filter")
+        yield ProgressBar(id="progress", show_eta=False)
+        yield SessionsTable(id="sessions")
+        panel = WarningsPanel(id="warnings")
+        panel.display = False  # until warnings arrive
+        yield panel
+        yield StatusLine("loading …", id="status")
+        yield Footer()
+
+    def help_sections(self) -> list[tuple[str, type]]:
+        """Where the keys of this screen come from, for the help."""
+        return [
+            ("Sessions screen", SessionsScreen),
+            ("Sessions table", SessionsTable),
+            ("Warnings panel", WarningsPanel),
+            ("Tables", SortableTable),
+            ("Filter bar", FilterBar),
+        ]
+
+    def on_mount(self) -> None:
+        self.query_one(SessionsTable).focus()
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Advance the loading bar."""
+        bar = self.query_one(ProgressBar)
+        bar.display = True
+        bar.update(total=max(total, 1), progress=done)
+
+    def show_dataset(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
+        """Show every session and warning of ``dataset``."""
+        self.dataset = dataset
+        self.query_one(ProgressBar).display = False
+        self.query_one(SessionsTable).show([row_from_session(s) for s in dataset.sessions])
+        panel = self.query_one(WarningsPanel)
+        panel.show(dataset.warnings)
+        panel.display = bool(dataset.warnings)
+        self.query_one(StatusLine).show(dataset, mode=mode, at=at)
+
+    def action_filter(self) -> None:
+        """Show the filter bar."""
+        self.query_one(FilterBar).open()
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter."""
+        self.query_one(FilterBar).action_clear_filter()
+
+    def action_focus_warnings(self) -> None:
+        """Move to the warnings panel."""
+        panel = self.query_one(WarningsPanel)
+        if panel.display:
+            panel.focus()
+
+    def on_filter_bar_filter_changed(self, event: FilterBar.FilterChanged) -> None:
+        table = self.query_one(SessionsTable)
+        table.set_filter(event.text)
+        if event.done:
+            table.focus()
+
+    def on_warnings_panel_warning_chosen(self, event: WarningsPanel.WarningChosen) -> None:
+        event.stop()
+        warning = event.warning
+        table = self.query_one(SessionsTable)
+        if warning.session_id is None:
+            self.notify(f"{warning.code}: about a file, not one session", timeout=4)
+            return
+        if not table.select_key(warning.session_id):
+            self.action_clear_filter()
+            table.select_key(warning.session_id)
+        table.focus()
+        self.post_message(SessionsTable.SessionChosen(warning.session_id))
+
+    def action_export(self, fmt: str) -> None:
+        """Export the highlighted session (every record) to a file in the cwd."""
+        row = self.query_one(SessionsTable).selected()
+        if row is not None:
+            self.app.run_worker_export(row.session_id, fmt)  # type: ignore[attr-defined]

@@ -1,0 +1,57 @@
+"""ChartLegend: which colour is which rank or metric, and what the marks mean."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from stormlog_tui.chart_data import ChartData
+from stormlog_tui.palette import (
+    BAND_COLOUR,
+    LIMIT_COLOUR,
+    MARKS,
+    METRIC_COLOURS,
+    rank_colour,
+    rich_colour,
+)
+
+MARK_NAMES = {
+    "alert": "alert",
+    "oom": "OOM",
+    "collector": "collector",
+    "phase": "phase",
+    "onset": "divergence onset",
+}
+
+
+def legend_text(data: ChartData) -> Text:
+    """``━ rank 0  ━ rank 1 ... │ ▲ alert ◆ collector ─ device total``."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if data.mode == "band":
+        text.append("▒ min–median–max of ", style=rich_colour(BAND_COLOUR))
+        text.append(f"{data.ranks_shown} ranks  ")
+    for line in data.lines:
+        if line.role == "band":
+            continue
+        if line.role == "metric":
+            colour = METRIC_COLOURS.get(line.label, BAND_COLOUR)
+        else:
+            colour = rank_colour(line.rank or 0)
+        text.append("━ ", style=rich_colour(colour))
+        text.append(f"{line.label}  ")
+    if data.limit is not None:
+        text.append("─ ", style=rich_colour(LIMIT_COLOUR))
+        text.append("device total  ")
+    for kind in data.marks:
+        marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
+        text.append(f"{marker} ", style=rich_colour(colour))
+        text.append(f"{MARK_NAMES.get(kind, kind)}  ")
+    return text
+
+
+class ChartLegend(Static):
+    """One or two lines under the chart."""
+
+    def show(self, data: ChartData) -> None:
+        """Describe ``data``."""
+        self.update(legend_text(data))

@@ -1,0 +1,124 @@
+"""MemoryChart: memory against time by rank (plotext), from prepared ``ChartData``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual_plotext import PlotextPlot
+
+from stormlog_tui.chart_data import ChartData
+from stormlog_tui.palette import (
+    BAND_COLOUR,
+    LIMIT_COLOUR,
+    MARKS,
+    MEDIAN_COLOUR,
+    METRIC_COLOURS,
+    rank_colour,
+)
+
+#: Columns plotext uses for the y axis labels and the frame.
+AXIS_COLUMNS = 9
+
+
+class MemoryChart(PlotextPlot):
+    """Draws ``data`` (set by the screen); asks the screen to zoom and pan."""
+
+    can_focus = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "pan(-0.2)", "Pan left", show=False),
+        Binding("right", "pan(0.2)", "Pan right", show=False),
+        Binding("up", "zoom(0.5)", "Zoom in", show=False),
+        Binding("down", "zoom(2.0)", "Zoom out", show=False),
+    ]
+
+    class ZoomRequested(Message):
+        """Zoom the window by ``factor`` around ``anchor`` (0 = left edge, 1 = right)."""
+
+        def __init__(self, factor: float, anchor: float = 0.5) -> None:
+            super().__init__()
+            self.factor = factor
+            self.anchor = anchor
+
+    class PanRequested(Message):
+        """Move the window by ``fraction`` of its width."""
+
+        def __init__(self, fraction: float) -> None:
+            super().__init__()
+            self.fraction = fraction
+
+    class Resized(Message):
+        """The plot area is now ``columns`` wide: prepare data for it."""
+
+        def __init__(self, columns: int) -> None:
+            super().__init__()
+            self.columns = columns
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data: ChartData | None = None
+        self.title = ""
+
+    @property
+    def columns(self) -> int:
+        """The width of the plotting area, in cells."""
+        return max(10, self.size.width - AXIS_COLUMNS)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.post_message(self.Resized(self.columns))
+
+    def draw(self, data: ChartData, title: str = "") -> None:
+        """Replace what is drawn."""
+        self.data, self.title = data, title
+        plt: Any = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        for line in data.lines:
+            plt.plot(line.x.tolist(), line.y.tolist(), color=_colour(line), marker="braille")
+        if data.limit is not None:
+            plt.hline(data.limit, LIMIT_COLOUR)
+        self._marks(plt, data)
+        plt.xlim(data.x_min, data.x_max)
+        plt.ylim(0, data.y_max)
+        positions, labels = data.xticks
+        plt.xticks(positions, labels)
+        plt.title(title)
+        self.refresh()
+
+    def _marks(self, plt: Any, data: ChartData) -> None:
+        floor = data.y_max * 0.01
+        for kind, xs in data.marks.items():
+            marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
+            if kind in ("oom", "onset"):
+                for x in xs:
+                    plt.vline(x, colour)
+            plt.scatter(xs, [floor] * len(xs), marker=marker, color=colour)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.post_message(self.ZoomRequested(0.8, self._anchor(event.x)))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.post_message(self.ZoomRequested(1.25, self._anchor(event.x)))
+
+    def _anchor(self, x: int) -> float:
+        return min(max((x - AXIS_COLUMNS) / max(self.columns, 1), 0.0), 1.0)
+
+    def action_pan(self, fraction: float) -> None:
+        """Move the window."""
+        self.post_message(self.PanRequested(fraction))
+
+    def action_zoom(self, factor: float) -> None:
+        """Zoom the window around its centre."""
+        self.post_message(self.ZoomRequested(factor))
+
+
+def _colour(line: Any) -> tuple[int, int, int]:
+    if line.role == "band":
+        return MEDIAN_COLOUR if line.label == "median" else BAND_COLOUR
+    if line.role == "metric":
+        return METRIC_COLOURS.get(line.label, BAND_COLOUR)
+    return rank_colour(line.rank or 0)

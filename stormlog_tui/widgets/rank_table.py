@@ -1,0 +1,145 @@
+"""RankTable: per rank peaks, headroom, growth, gaps, last seen and warnings; outliers lit."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from stormlog_tui.formatting import format_bytes, format_duration
+from stormlog_tui.rank_rows import RankRow
+from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
+
+OUTLIER_STYLE = "bold red"
+MIB = 1024.0**2
+
+
+def _bytes(value: float | None) -> Text:
+    return Text(format_bytes(None if value is None else int(value)), justify="right")
+
+
+def _rank(row: RankRow, selected: frozenset[int]) -> Text:
+    mark = "●" if row.rank in selected else " "
+    flag = " ⚠" if row.outlier else ""
+    return Text(f"{mark}{row.rank}{flag}", style=OUTLIER_STYLE if row.outlier else "")
+
+
+def _growth(row: RankRow) -> Text:
+    if row.growth_bytes_per_s is None:
+        return Text("-", justify="right")
+    rate = row.growth_bytes_per_s / MIB
+    return Text(f"{rate:+.2f} MiB/s", justify="right", style=OUTLIER_STYLE if row.outlier else "")
+
+
+def _seconds(value: int | None, origin_ns: int) -> Text:
+    return Text(format_duration(None if value is None else value - origin_ns), justify="right")
+
+
+class RankTable(SortableTable[RankRow]):
+    """The ranks of a group; enter focuses the charts on one rank, space adds it to a list."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "focus_rank", "Chart this rank"),
+        Binding("space", "toggle_rank", "Add/remove rank"),
+    ]
+
+    class RankChosen(Message):
+        """Chart only ``rank``."""
+
+        def __init__(self, rank: int) -> None:
+            super().__init__()
+            self.rank = rank
+
+    class RankToggled(Message):
+        """Add ``rank`` to the charted ranks, or remove it."""
+
+        def __init__(self, rank: int) -> None:
+            super().__init__()
+            self.rank = rank
+
+    def __init__(self, *, id: str | None = None) -> None:
+        self.origin_ns = 0
+        self.selected_ranks: frozenset[int] = frozenset()
+        super().__init__(self._columns(), id=id)
+
+    def _columns(self) -> list[Column[RankRow]]:
+        return [
+            Column("Rank", lambda r: _rank(r, self.selected_ranks), lambda r: r.rank),
+            Column(
+                "Samples", lambda r: Text(f"{r.samples:,}", justify="right"), lambda r: r.samples
+            ),
+            Column(
+                "Peak alloc",
+                lambda r: _bytes(r.peak_allocated),
+                lambda r: none_last(r.peak_allocated),
+            ),
+            Column(
+                "Peak resv", lambda r: _bytes(r.peak_reserved), lambda r: none_last(r.peak_reserved)
+            ),
+            Column("Peak used", lambda r: _bytes(r.peak_used), lambda r: none_last(r.peak_used)),
+            Column(
+                "Headroom",
+                lambda r: _bytes(r.headroom_at_peak),
+                lambda r: none_last(r.headroom_at_peak),
+            ),
+            Column("Growth", _growth, lambda r: none_last(r.growth_bytes_per_s)),
+            Column(
+                "Longest gap",
+                lambda r: Text(_gap(r.longest_gap_ns), justify="right"),
+                lambda r: none_last(r.longest_gap_ns),
+            ),
+            Column(
+                "Last seen",
+                lambda r: _seconds(r.last_seen_ns, self.origin_ns),
+                lambda r: none_last(r.last_seen_ns),
+            ),
+            Column(
+                "Warn",
+                lambda r: Text(
+                    str(r.warnings), justify="right", style="bold yellow" if r.warnings else "dim"
+                ),
+                lambda r: r.warnings,
+            ),
+            Column(
+                "Why",
+                lambda r: Text("; ".join(r.reasons), style=OUTLIER_STYLE),
+                lambda r: not r.outlier,
+            ),
+        ]
+
+    def row_key(self, row: RankRow) -> str:
+        return str(row.rank)
+
+    def mark(self, ranks: frozenset[int]) -> None:
+        """Show which ranks are charted."""
+        if ranks != self.selected_ranks:
+            self.selected_ranks = ranks
+            self._refill()
+
+    def action_focus_rank(self) -> None:
+        """Chart only the highlighted rank."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.RankChosen(row.rank))
+
+    def action_toggle_rank(self) -> None:
+        """Add the highlighted rank to the charted list, or take it out."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.RankToggled(row.rank))
+
+
+def _onset(row: RankRow, origin_ns: int) -> Text:
+    if row.onset_ns is None:
+        return Text("-", justify="right", style="dim")
+    return Text(format_duration(row.onset_ns - origin_ns), justify="right", style=OUTLIER_STYLE)
+
+
+def _gap(value: int | None) -> str:
+    if value is None:
+        return "-"
+    if value < 1_000_000_000:
+        return f"{value / 1e6:.0f}ms"
+    return format_duration(value)

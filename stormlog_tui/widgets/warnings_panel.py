@@ -1,0 +1,68 @@
+"""WarningsPanel: every load warning, most severe first, with its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+
+from stormlog_core.load_warnings import SEVERITY_ORDER, LoadWarning
+from stormlog_tui.formatting import literal
+from stormlog_tui.widgets.sortable_table import Column, SortableTable
+
+SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _where(warning: LoadWarning) -> Text:
+    if warning.path is None:
+        return Text("-", style="dim")
+    name = Path(warning.path)
+    short = f"{name.parent.name}/{name.name}" if name.parent.name else name.name
+    return literal(short if warning.line is None else f"{short}:{warning.line}")
+
+
+COLUMNS: list[Column[LoadWarning]] = [
+    Column(
+        "Severity",
+        lambda w: Text(w.severity, style=SEVERITY_STYLES.get(w.severity, "")),
+        lambda w: (SEVERITY_ORDER.get(w.severity, 9), w.path or "", w.line or 0),
+    ),
+    Column("Where", _where, lambda w: (w.path or "", w.line or 0)),
+    Column("Code", lambda w: Text(w.code), lambda w: w.code),
+    Column("Message", lambda w: literal(w.message), lambda w: w.message),
+]
+
+
+class WarningsPanel(SortableTable[LoadWarning]):
+    """Load warnings; enter opens the session a warning is about."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Show its session"),
+    ]
+
+    class WarningChosen(Message):
+        """The user chose a warning (``session_id`` is None for file-level warnings)."""
+
+        def __init__(self, warning: LoadWarning) -> None:
+            super().__init__()
+            self.warning = warning
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(COLUMNS, id=id)
+
+    def row_key(self, row: LoadWarning) -> str:
+        return f"{row.code}|{row.path}|{row.line}|{row.session_id}|{row.message}"
+
+    def show(self, rows: Sequence[LoadWarning]) -> None:
+        super().show(rows)
+        self.border_title = f"Warnings ({len(self.all_rows)})"
+
+    def action_open(self) -> None:
+        """Ask to show the highlighted warning's session."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.WarningChosen(row))

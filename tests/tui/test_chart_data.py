@@ -1,0 +1,119 @@
+"""Chart preparation (pure): points per column, band for many ranks, gaps, units, marks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from stormlog_core.series import SERIES_FIELDS, Series
+from stormlog_core.sessions import SessionSummary
+from stormlog_core.sessions_data import SessionData
+from stormlog_tui.chart_data import ChartView, event_kind, pick_unit, prepare_chart
+from stormlog_tui.groups import SessionGroup, make_group
+from stormlog_tui.ticks import elapsed_label, time_ticks
+from stormlog_tui.time_window import TimeWindow
+
+GIB = 1024.0**3
+T0 = 1_700_000_000_000_000_000
+
+
+def session(rank: int, samples: int, *, slope: float = 0.0, world: int = 8) -> SessionData:
+    stamps = T0 + np.arange(samples, dtype=np.int64) * 100_000_000
+    values = {name: np.full(samples, np.nan) for name in SERIES_FIELDS}
+    values["allocator_allocated_bytes"] = 10 * GIB + slope * np.arange(samples)
+    values["allocator_reserved_bytes"] = values["allocator_allocated_bytes"] + GIB
+    values["device_used_bytes"] = values["allocator_reserved_bytes"] + GIB
+    values["device_total_bytes"] = np.full(samples, 80 * GIB)
+    summary = SessionSummary(f"s{rank}", "completed", T0, None, "h", 1, "job", rank, 0, world)
+    series = Series(stamps, values, np.ones(samples, dtype=bool))
+    return SessionData(summary, series, sampling_interval_ms=100)
+
+
+def group(ranks: int, samples: int) -> SessionGroup:
+    sessions = [
+        session(r, samples, slope=GIB / samples * (20 if r == 3 else 0)) for r in range(ranks)
+    ]
+    return make_group("job:job", "job job", sessions)
+
+
+def view_of(g: SessionGroup, **changes: object) -> ChartView:
+    return replace(ChartView(g.origin_ns, g.end_ns, g.origin_ns, columns=50), **changes)  # type: ignore[arg-type]
+
+
+def test_few_ranks_get_one_line_each_with_at_most_two_points_per_column() -> None:
+    g = group(4, 5000)
+    data = prepare_chart(g.tracks, view_of(g))
+    assert [line.rank for line in data.lines] == [0, 1, 2, 3]
+    assert all(len(line.x) <= 2 * 50 + 2 for line in data.lines)
+    assert data.unit == "GiB" and data.limit == 80.0
+    assert data.y_max >= 80.0  # one scale for all ranks, up to the device total
+
+
+def test_many_ranks_are_a_band_plus_the_top_ranks() -> None:
+    g = group(64, 500)
+    data = prepare_chart(g.tracks, view_of(g))
+    assert data.mode == "band"
+    roles = [line.role for line in data.lines]
+    assert roles[:3] == ["band"] * 3
+    ranked = [line.rank for line in data.lines if line.role == "rank"]
+    assert ranked[0] == 3 and len(ranked) == 3  # the leaking rank is on top
+    assert data.points <= 3 * 50 + 3 * (2 * 50 + 2)
+
+
+def test_rank_selection_and_one_rank_shows_every_metric() -> None:
+    g = group(4, 200)
+    data = prepare_chart(g.tracks, view_of(g, ranks=(1, 2)))
+    assert [line.rank for line in data.lines] == [1, 2]
+    single = prepare_chart(g.tracks, view_of(g, ranks=(3,)))
+    assert single.mode == "metrics"
+    assert [line.label for line in single.lines] == ["device used", "reserved", "allocated"]
+
+
+def test_nulls_are_gaps_not_zeros() -> None:
+    s = session(0, 100)
+    s.series.values["allocator_allocated_bytes"][40:60] = np.nan
+    g = make_group("session:s0", "s", [s])
+    data = prepare_chart(g.tracks, view_of(g, ranks=None, columns=200))
+    line = next(line for line in data.lines if line.label == "allocated")
+    assert np.isnan(line.y).sum() >= 20
+    assert np.nanmin(line.y) > 0
+
+
+def test_a_long_pause_in_samples_breaks_the_line() -> None:
+    s = session(0, 100)
+    s.series.timestamp_ns[50:] += 60_000_000_000  # a minute without samples
+    g = make_group("session:s0", "s", [s])
+    data = prepare_chart(g.tracks, view_of(g, columns=100))
+    assert all(np.isnan(line.x).any() for line in data.lines)
+
+
+def test_zoom_narrows_the_x_range_and_keeps_points_bounded() -> None:
+    g = group(2, 100_000)
+    window = TimeWindow.full(g.origin_ns, g.end_ns).zoom(0.1, 0.5)
+    data = prepare_chart(g.tracks, view_of(g, start_ns=window.start_ns, end_ns=window.end_ns))
+    span = (g.end_ns - g.origin_ns) / 1e9
+    assert abs((data.x_max - data.x_min) - span / 10) < 0.01 * span
+    assert all(len(line.x) <= 2 * 50 + 2 for line in data.lines)
+    assert all(data.x_min <= x <= data.x_max for x in data.lines[0].x[~np.isnan(data.lines[0].x)])
+
+
+def test_events_are_marked_once_per_column() -> None:
+    g = group(2, 100)
+    events = [(g.origin_ns + i * 1000, "alert") for i in range(50)] + [(g.end_ns, "oom")]
+    data = prepare_chart(g.tracks, view_of(g), events)
+    assert len(data.marks["alert"]) == 1 and len(data.marks["oom"]) == 1
+    assert event_kind("collector_degraded") == "collector"
+    assert event_kind("critical") == "alert"
+    assert event_kind("error", "CUDA out of memory") == "oom"
+    assert event_kind("sample") is None
+
+
+def test_units_and_time_labels() -> None:
+    assert pick_unit(3 * GIB) == ("GiB", GIB)
+    assert pick_unit(5 * 1024**2)[0] == "MiB"
+    assert elapsed_label(95, 5) == "1m35s"
+    _, labels = time_ticks(0, 120, T0, 5, wall_clock=False)
+    assert labels[0] == "0s" and labels[-1] == "2m"
+    _, wall = time_ticks(0, 120, T0, 5, wall_clock=True)
+    assert all(label.count(":") == 2 for label in wall)

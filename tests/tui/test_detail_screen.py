@@ -1,0 +1,213 @@
+"""Pilot tests of the job/session screen: charts, zoom and pan, ranks, events, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stormlog_tui.app import StormlogApp, make_app
+from stormlog_tui.screens import DetailScreen, RanksPromptScreen
+from stormlog_tui.widgets import ChartLegend, EventsView, FilterBar, MemoryChart, RankTable
+
+from .conftest import fixed_clock, loaded
+
+pytestmark = pytest.mark.anyio
+
+
+async def open_demo(app: StormlogApp, pilot: object) -> DetailScreen:
+    await loaded(app, pilot)
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await loaded(app, pilot)
+    assert isinstance(app.screen, DetailScreen)
+    return app.screen
+
+
+async def test_the_leaking_rank_in_two_keys(demo_dir: Path) -> None:
+    """enter opens the job with the cursor on the flagged rank; enter charts it alone."""
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        table = screen.query_one(RankTable)
+        assert table.has_focus
+        assert [row.rank for row in table.shown_rows if row.outlier] == [3]
+        assert table.selected() is not None and table.selected().rank == 3  # type: ignore[union-attr]
+        await pilot.press("enter")
+        assert screen.ranks == (3,)
+        chart = screen.query_one(MemoryChart)
+        assert chart.data is not None and chart.data.mode == "metrics"
+        assert "showing 3 " in str(screen.query_one("#chart-header").render())
+
+
+async def test_rank_table_sorts_by_growth(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        table = screen.query_one(RankTable)
+        await pilot.press("s", "s", "s", "s", "s", "s", "S")  # growth, fastest first
+        assert table.sort_column == 6 and table.shown_rows[0].rank == 3
+
+
+async def test_chart_draws_every_rank_with_a_legend_and_limit(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        data = screen.query_one(MemoryChart).data
+        assert data is not None
+        assert [line.rank for line in data.lines] == list(range(8))
+        assert data.limit is not None and data.unit == "GiB"
+        columns = screen.query_one(MemoryChart).columns
+        assert all(len(line.x) <= 2 * columns + 4 for line in data.lines)
+        legend = str(screen.query_one(ChartLegend).render())
+        assert "rank 7" in legend and "device total" in legend
+        assert set(data.marks) >= {"alert", "collector", "phase"}
+
+
+async def test_zoom_pan_and_reset_keys(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        full = screen.window
+        await pilot.press("plus")
+        assert abs(screen.window.span_ns - full.span_ns // 2) <= 1
+        await pilot.press("left_square_bracket")
+        assert screen.window.start_ns < full.start_ns + full.span_ns // 4
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        moved = screen.window
+        assert moved.start_ns > full.start_ns
+        await pilot.press("minus")
+        assert abs(screen.window.span_ns - full.span_ns) <= 1
+        await pilot.press("plus", "plus", "0")
+        assert screen.window == full
+        chart = screen.query_one(MemoryChart)
+        chart.focus()
+        await pilot.press("up")
+        assert screen.window.span_ns < full.span_ns
+        await pilot.press("right")
+        await pilot.press("down", "down")
+        assert screen.window.is_full
+        await pilot.press("0")
+
+
+async def test_mouse_scroll_zooms_around_the_pointer(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        full = screen.window
+        await pilot.mouse_down(MemoryChart)  # focus is not needed for scrolling
+        chart = screen.query_one(MemoryChart)
+        chart.post_message(MemoryChart.ZoomRequested(0.8, 0.0))
+        await pilot.pause()
+        assert screen.window.start_ns == full.start_ns and screen.window.span_ns < full.span_ns
+        from textual.events import MouseScrollDown
+
+        chart.post_message(
+            MouseScrollDown(chart, 60, 5, 0, 0, 0, False, False, False, screen_x=60, screen_y=5)
+        )
+        await pilot.pause()
+        await pilot.pause()
+        assert screen.window.span_ns >= full.span_ns * 0.99
+
+
+async def test_metric_clock_and_rank_selection_keys(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        header = screen.query_one("#chart-header")
+        await pilot.press("m")
+        assert screen.metric == "reserved"
+        await pilot.press("m", "m")
+        assert screen.metric == "allocated"
+        await pilot.press("c")
+        assert screen.wall_clock and "wall clock" in str(header.render())
+        labels = screen.query_one(MemoryChart).data.xticks[1]  # type: ignore[union-attr]
+        assert all(label.count(":") == 2 for label in labels)
+        await pilot.press("space", "down", "space")  # the cursor starts on rank 3 (flagged)
+        assert screen.ranks == (3, 4)
+        await pilot.press("a")
+        assert screen.ranks is None
+        await pilot.press("k")
+        assert isinstance(app.screen, RanksPromptScreen)
+        await pilot.press(*"2,5-6", "enter")
+        await pilot.pause()
+        assert screen.ranks == (2, 5, 6)
+        await pilot.press("k", "ctrl+a", *"x!", "enter")
+        await pilot.pause()
+        assert screen.ranks == (2, 5, 6)  # a bad list changes nothing
+
+
+async def test_events_view_filters_by_type_and_text(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        await pilot.press("v")
+        view = screen.query_one(EventsView)
+        assert view.has_focus and view.row_count == len(view.all_rows) > 0
+        await pilot.press("f")  # alerts
+        assert view.kind == "alert"
+        assert {row.event_type for row in view.shown_rows} <= {"warning", "critical", "error"}
+        await pilot.press("f")
+        await pilot.press("f")  # collector
+        assert {row.rank for row in view.shown_rows} == {5}
+        await pilot.press("f", "f", "f")  # back to all
+        assert view.kind is None
+        await pilot.press("slash")
+        assert screen.query_one("#event-filter", FilterBar).has_focus
+        await pilot.press(*"recovered", "enter")
+        assert view.row_count == 1 and view.has_focus
+        before = screen.window
+        await pilot.press("enter")  # go to that time
+        assert screen.window != before and not screen.window.is_full
+        await pilot.press("v")
+        assert screen.query_one(RankTable).has_focus
+
+
+async def test_export_keys_write_files_in_the_cwd(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(app, pilot)
+        await pilot.press("enter", "plus", "x")  # rank 3, half the window, CSV
+        await app.workers.wait_for_complete()
+        await pilot.press("X")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        files = sorted(p.name for p in tmp_path.iterdir())
+        assert [Path(f).suffix for f in files] == [".csv", ".jsonl"]
+        lines = (tmp_path / files[0]).read_text().splitlines()
+        assert lines[0].startswith("timestamp_ns,rank,session_id")
+        ranks = {line.split(",")[1] for line in lines[1:]}
+        assert ranks == {"3"}
+        stamps = np.array([int(line.split(",")[0]) for line in lines[1:]])
+        assert stamps.min() >= screen.window.start_ns and stamps.max() <= screen.window.end_ns
+        await pilot.press("escape", "x")  # from the sessions screen: the whole session
+        await app.workers.wait_for_complete()
+        assert len(list(tmp_path.iterdir())) == 3
+
+
+async def test_session_and_rank_preselected(demo_dir: Path) -> None:
+    from stormlog_core.dataset import load_dataset
+
+    session = load_dataset([demo_dir]).sessions[4].session_id
+    app = make_app([demo_dir], session=session, ranks=(3, 4), clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.ranks == (3, 4)
+        assert "showing 3-4" in str(app.screen.query_one("#chart-header").render())
+
+
+async def test_layout_fits_small_and_uses_wide_screens(demo_dir: Path) -> None:
+    for size, wide in (((80, 24), False), ((250, 70), True)):
+        app = make_app([demo_dir], clock=fixed_clock)
+        async with app.run_test(size=size) as pilot:
+            screen = await open_demo(app, pilot)
+            chart = screen.query_one(MemoryChart)
+            table = screen.query_one(RankTable)
+            assert chart.size.height >= 6 and table.size.height >= 3
+            assert screen.has_class("-wide") is wide
+            if wide:
+                assert table.region.x > chart.region.x  # side by side

@@ -1,0 +1,64 @@
+"""Snapshot tests (SVG) of the main screens at 80x24 and 120x40, on the committed demo.
+
+Update only after looking at the report: ``pytest tests/tui/test_snapshots.py
+--snapshot-update`` then open the SVGs in ``tests/tui/__snapshots__``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stormlog_tui.app import make_app
+
+from .conftest import DEMO_DIR, fixed_clock, loaded
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def demo_app() -> Any:
+    return make_app([DEMO_DIR], subtitle="assets/demo", clock=fixed_clock)
+
+
+async def wait_loaded(pilot: Any) -> None:
+    await loaded(pilot.app, pilot)
+
+
+async def open_job(pilot: Any) -> None:
+    await loaded(pilot.app, pilot)
+    await pilot.press("enter")
+    await loaded(pilot.app, pilot)
+
+
+async def open_leaking_rank(pilot: Any) -> None:
+    await open_job(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sessions_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app(), terminal_size=size, run_before=wait_loaded)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_job_screen(snap_compare: Any, size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app(), terminal_size=size, run_before=open_job)
+
+
+def test_leaking_rank_alone(snap_compare: Any) -> None:
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=open_leaking_rank)
+
+
+def test_help_screen(snap_compare: Any) -> None:
+    async def help_(pilot: Any) -> None:
+        await open_job(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(demo_app(), terminal_size=(120, 40), run_before=help_)
+
+
+def test_demo_dir_exists() -> None:
+    assert Path(DEMO_DIR, "rank-3", "manifest.json").exists()
