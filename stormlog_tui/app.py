@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -13,12 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from stormlog_core.dataset import Dataset, load_dataset
+from stormlog_core.dataset import Dataset
+from stormlog_core.tail import Follower
 from stormlog_tui import __version__
 from stormlog_tui.commands import StormlogCommands
 from stormlog_tui.export import export_group
 from stormlog_tui.formatting import literal
 from stormlog_tui.groups import group_by_key, group_of, make_group
+from stormlog_tui.live import LiveEvent, LiveFollower
 from stormlog_tui.messages import DatasetLoaded, DatasetUpdated, ExportFinished, LoadProgress
 from stormlog_tui.screens import DetailScreen, HelpScreen, JobsScreen, SessionsScreen
 from stormlog_tui.widgets.jobs_table import JobsTable
@@ -48,8 +51,8 @@ class StormlogApp(App[None]):
         self,
         paths: Sequence[Path],
         *,
-        follow: bool = False,
-        refresh_seconds: float = 2.0,
+        follow: bool | None = None,
+        poll_seconds: float | None = None,
         subtitle: str | None = None,
         session: str | None = None,
         ranks: tuple[int, ...] | None = None,
@@ -58,7 +61,10 @@ class StormlogApp(App[None]):
         super().__init__()
         self.paths = [Path(path) for path in paths]
         self.follow = follow
-        self.refresh_seconds = refresh_seconds
+        self.poll_seconds = poll_seconds
+        self.follower = Follower(self.paths)
+        self.live_mode: str | None = None
+        self._stop_follow = asyncio.Event()
         self.initial_session = session
         self.initial_ranks = ranks
         self.clock = clock
@@ -70,16 +76,16 @@ class StormlogApp(App[None]):
 
     def on_mount(self) -> None:
         self.action_reload()
-        if self.follow:
-            # Integration point for issue 4: replace this periodic full reload by
-            # stormlog_core.tail.Follower + stormlog_tui.live.LiveFollower in an exclusive
-            # worker that posts DatasetUpdated(follower.dataset, mode) per update.
-            self.set_interval(self.refresh_seconds, self.action_reload)
+
+    def on_unmount(self) -> None:
+        self._stop_follow.set()
 
     # ------------------------------------------------------------------ loading
 
     def action_reload(self) -> None:
-        """Read every path again (in a thread)."""
+        """Read every path again (in a thread); following restarts afterwards."""
+        self._stop_follow.set()
+        self.workers.cancel_group(self, "follow")
         self._load()
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -90,7 +96,7 @@ class StormlogApp(App[None]):
             if not worker.is_cancelled:
                 self.post_message(LoadProgress(done, total))
 
-        dataset = load_dataset(self.paths, progress=progress)
+        dataset = self.follower.load(progress=progress)
         if not worker.is_cancelled:
             self.post_message(DatasetLoaded(dataset))
 
@@ -99,16 +105,27 @@ class StormlogApp(App[None]):
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
         first = self.dataset is None
-        self._show(message.dataset, "following" if self.follow else "updated")
+        following = self.follow if self.follow is not None else self.follower.following()
+        self._show(message.dataset, "● live, loaded" if following else "loaded")
+        if following:
+            self._stop_follow = asyncio.Event()
+            self._follow()
         if first and self.initial_session is not None:
             self.open_session(self.initial_session, self.initial_ranks)
 
-    def on_dataset_updated(self, message: DatasetUpdated) -> None:
-        self._show(message.dataset, message.mode)
+    @work(exclusive=True, group="follow", exit_on_error=False)
+    async def _follow(self) -> None:
+        """Follow the files: each coalesced batch of changes becomes a DatasetUpdated."""
+        bridge = LiveFollower(self.follower, poll_seconds=self.poll_seconds)
+        async for event in bridge.updates(self._stop_follow):
+            self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
 
-    def _show(self, dataset: Dataset, mode: str) -> None:
+    def on_dataset_updated(self, message: DatasetUpdated) -> None:
+        self._show(message.dataset, message.mode, message.at)
+
+    def _show(self, dataset: Dataset, mode: str, at: datetime | None = None) -> None:
         self.dataset = dataset
-        at = self.clock()
+        at = at or self.clock()
         for screen in self.screen_stack:
             show = getattr(screen, "show_dataset", None)
             if show is not None:
@@ -193,21 +210,31 @@ class StormlogApp(App[None]):
             self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
 
 
+def live_status(event: LiveEvent) -> tuple[str, datetime | None]:
+    """The status-line words for a live update, and when data last arrived."""
+    at = datetime.fromtimestamp(event.last_data_at) if event.last_data_at else None
+    return f"● live ({event.mode}), last data", at
+
+
 def make_app(
     paths: Sequence[str | Path],
     *,
-    follow: bool = False,
-    refresh_seconds: float = 2.0,
+    follow: bool | None = None,
+    poll_seconds: float | None = None,
     subtitle: str | None = None,
     session: str | None = None,
     ranks: tuple[int, ...] | None = None,
     clock: Callable[[], datetime] = datetime.now,
 ) -> StormlogApp:
-    """Build the app on ``paths``; ``follow`` reloads every ``refresh_seconds``."""
+    """Build the app on ``paths``.
+
+    ``follow``: None follows when some session is still running, True always, False never;
+    ``poll_seconds`` polls instead of native file watching (NFS, Lustre).
+    """
     app = StormlogApp(
         [Path(path) for path in paths],
         follow=follow,
-        refresh_seconds=refresh_seconds,
+        poll_seconds=poll_seconds,
         subtitle=subtitle,
         session=session,
         ranks=ranks,

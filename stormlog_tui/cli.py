@@ -44,6 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
         dest="ranks",
         help="with --session: chart these ranks, e.g. 0,3,5-7 (default: all)",
     )
+    parser.add_argument(
+        "--poll",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        help="follow by polling every SECONDS instead of native file watching "
+        "(for NFS or Lustre, where other hosts' writes are not seen by inotify)",
+    )
+    parser.add_argument(
+        "--no-follow",
+        action="store_true",
+        help="do not follow growing files (by default, paths with a running session are "
+        "followed live)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -61,14 +74,31 @@ def _run(args: argparse.Namespace) -> int:
         with live_demo() as parent:
             subtitle = "live demo (a simulated 8-rank job)"
             make_app(
-                [parent, *args.paths], follow=True, refresh_seconds=1.0, subtitle=subtitle
+                [parent, *args.paths], follow=True, poll_seconds=args.poll, subtitle=subtitle
             ).run()
         return EXIT_OK
     missing = [str(path) for path in args.paths if not path.exists()]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
-    make_app(args.paths, session=args.session, ranks=args.rank_list).run()
+    follow = False if args.no_follow else None
+    make_app(
+        args.paths,
+        session=args.session,
+        ranks=args.rank_list,
+        follow=follow,
+        poll_seconds=args.poll,
+    ).run()
     return EXIT_OK
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return seconds
 
 
 def holds_telemetry(directory: Path) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from textual.message import Message
@@ -30,10 +31,11 @@ class DatasetUpdated(Message):
     """New data arrived for a dataset already shown (live following); ``mode`` says how
     the app is following (``watching``, ``polling every 2s``...)."""
 
-    def __init__(self, dataset: Dataset, mode: str = "following") -> None:
+    def __init__(self, dataset: Dataset, mode: str = "following", at: datetime | None = None):
         super().__init__()
         self.dataset = dataset
         self.mode = mode
+        self.at = at
 
 
 class ExportFinished(Message):

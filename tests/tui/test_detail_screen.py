@@ -171,9 +171,9 @@ async def test_export_keys_write_files_in_the_cwd(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_demo(app, pilot)
         await pilot.press("enter", "plus", "x")  # rank 3, half the window, CSV
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         await pilot.press("X")
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         await pilot.pause()
         files = sorted(p.name for p in tmp_path.iterdir())
         assert [Path(f).suffix for f in files] == [".csv", ".jsonl"]
@@ -184,7 +184,7 @@ async def test_export_keys_write_files_in_the_cwd(
         stamps = np.array([int(line.split(",")[0]) for line in lines[1:]])
         assert stamps.min() >= screen.window.start_ns and stamps.max() <= screen.window.end_ns
         await pilot.press("escape", "x")  # from the sessions screen: the whole session
-        await app.workers.wait_for_complete()
+        await loaded(app, pilot)
         assert len(list(tmp_path.iterdir())) == 3
 
 

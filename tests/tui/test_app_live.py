@@ -1,0 +1,75 @@
+"""The app follows a running sink: new records, status changes and the live indicator."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from stormlog_core.writer import SinkWriter
+from stormlog_tui.app import make_app
+from stormlog_tui.cli import build_parser
+from stormlog_tui.widgets import SessionsTable, StatusLine
+
+from .conftest import fixed_clock, loaded
+from .test_sessions_table import column
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from generators import v3_record
+
+pytestmark = pytest.mark.anyio
+
+
+def running_sink(root: Path, count: int) -> SinkWriter:
+    writer = SinkWriter(root, flush_every_events=5, rollover_max_events=20, retention_max_files=50)
+    writer.start_session(session_id="live", started_at_ns=1, host="gpu-7", pid=1)
+    for index in range(count):
+        writer.append(v3_record(index, session_id="live"))
+    writer.flush()
+    return writer
+
+
+async def wait_until(pilot: object, condition: object, seconds: float = 15.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():  # type: ignore[operator]
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize("poll", [None, 0.2])
+async def test_running_sink_is_followed_live(tmp_path: Path, poll: float | None) -> None:
+    writer = running_sink(tmp_path / "sink", 10)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock, poll_seconds=poll)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
+        assert column(table, "Events") == ["10"]
+        for index in range(10, 60):
+            writer.append(v3_record(index, session_id="live"))
+        writer.flush()
+        await wait_until(pilot, lambda: column(table, "Events") == ["60"])
+        status = str(app.screen.query_one(StatusLine).render())
+        assert "● live" in status and "last data" in status
+        writer.close()
+        await wait_until(pilot, lambda: column(table, "Status") == ["✔ completed"])
+
+
+async def test_no_follow_leaves_the_view_as_loaded(tmp_path: Path) -> None:
+    writer = running_sink(tmp_path / "sink", 10)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock, follow=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        writer.append(v3_record(10, session_id="live"))
+        writer.flush()
+        await pilot.pause(0.5)
+        assert not [worker for worker in app.workers if worker.group == "follow"]
+        assert column(app.screen.query_one(SessionsTable), "Events") == ["10"]
+
+
+def test_poll_and_no_follow_options() -> None:
+    args = build_parser().parse_args(["--poll", "2.5", "--no-follow", "x"])
+    assert args.poll == 2.5 and args.no_follow
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--poll", "0", "x"])
