@@ -9,10 +9,11 @@ stormlog's own message and every good record is kept. Nothing here raises on bad
 from __future__ import annotations
 
 import codecs
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import msgspec
@@ -53,6 +54,10 @@ _BOM: Final = b"\xef\xbb\xbf"
 _NonNeg = Annotated[int, msgspec.Meta(ge=0)]
 
 
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object, skipped unread (a sample's metadata is not needed)."""
+
+
 class _Row(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """The typed shape of a v2/v3/v4 record; anything else fails decoding."""
 
@@ -73,7 +78,7 @@ class _Row(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     device_free_bytes: _NonNeg | None
     device_total_bytes: _NonNeg | None
     context: str | None
-    metadata: msgspec.Raw
+    metadata: _Object
     session_id: str | None = None
     job_id: str | None = None
     rank: _NonNeg = -1
@@ -119,7 +124,13 @@ _CompatRow = _with_metadata_type("_CompatRow", dict[str, Any])
 
 _ROWS = msgspec.json.Decoder(_Row)
 _COMPAT_ROWS = msgspec.json.Decoder(_CompatRow)
-_CAPS = msgspec.json.Decoder(_CapabilityHolder)
+
+
+class _CapabilityLine(msgspec.Struct):
+    metadata: _CapabilityHolder
+
+
+_CAPS = msgspec.json.Decoder(_CapabilityLine)
 _ANY = msgspec.json.Decoder()
 
 
@@ -194,13 +205,19 @@ class LineIndex:
         self.data = data
         self._ends: npt.NDArray[np.int64] | None = None
 
-    def get(self, index: int) -> bytes:
-        """Line ``index`` (0-based) without its newline."""
+    @property
+    def ends(self) -> npt.NDArray[np.int64]:
+        """Offsets of every newline."""
         if self._ends is None:
             raw = np.frombuffer(self.data, dtype=np.uint8)
             self._ends = np.flatnonzero(raw == 10).astype(np.int64)
-        start = 0 if index == 0 else int(self._ends[index - 1]) + 1
-        end = int(self._ends[index]) if index < len(self._ends) else len(self.data)
+        return self._ends
+
+    def get(self, index: int) -> bytes:
+        """Line ``index`` (0-based) without its newline."""
+        ends = self.ends
+        start = 0 if index == 0 else int(ends[index - 1]) + 1
+        end = int(ends[index]) if index < len(ends) else len(self.data)
         return bytes(self.data[start:end])
 
 
@@ -267,7 +284,11 @@ class _Extract:
 
 
 def _suspect_rows(
-    rows: Sequence[Any], found: _Extract | None = None, *, compat: bool = False
+    rows: Sequence[Any],
+    found: _Extract | None = None,
+    *,
+    compat: bool = False,
+    line_of: Callable[[int], bytes] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Rows the typed decoder accepted but that need the exact path (see module doc).
 
@@ -297,12 +318,10 @@ def _suspect_rows(
     for name in ("device_used_bytes", "device_free_bytes", "device_total_bytes"):
         bad |= counters[name] >= _EXACT_FLOAT_LIMIT  # floats can no longer compare exactly
     bad |= _identity_conflicts(*found.identity)
-    if compat:
+    if compat or np.all(not_v4 | bad):
         return bad
-    first = np.fromiter((memoryview(row.metadata)[0] for row in rows), np.uint8, n)
-    bad |= first != ord("{")
-    if not np.all(not_v4 | bad):
-        bad |= _capability_conflicts(rows, ~not_v4 & ~bad, counters)
+    assert line_of is not None, "v4 rows need their lines for the capability check"
+    bad |= _capability_conflicts(~not_v4 & ~bad, counters, line_of)
     return bad
 
 
@@ -326,13 +345,15 @@ def _resolve_identity(
 
 
 def _capability_conflicts(
-    rows: Sequence[_Row], v4: npt.NDArray[np.bool_], counters: dict[str, npt.NDArray[np.float64]]
+    v4: npt.NDArray[np.bool_],
+    counters: dict[str, npt.NDArray[np.float64]],
+    line_of: Callable[[int], bytes],
 ) -> npt.NDArray[np.bool_]:
     """v4 rows whose memory_capabilities are malformed or deny a counter they report."""
-    bad = np.zeros(len(rows), dtype=bool)
+    bad = np.zeros(len(v4), dtype=bool)
     for index in np.flatnonzero(v4):
         try:
-            caps = _CAPS.decode(rows[int(index)].metadata).memory_capabilities
+            caps = _CAPS.decode(line_of(int(index))).metadata.memory_capabilities
         except msgspec.MsgspecError:
             bad[index] = True
             continue
@@ -432,9 +453,7 @@ def _attach_events(chunk: ParsedChunk, rows: Sequence[Any], path: str) -> None:
     for position in np.flatnonzero(etype != sample_code):
         index = int(position)
         row = rows[index]
-        metadata = row.metadata
-        if isinstance(metadata, msgspec.Raw):
-            metadata = _ANY.decode(metadata)
+        metadata = row.metadata if isinstance(row.metadata, dict) else {}
         chunk.events.append(
             EventRecord(
                 session_id=row.session_id,
@@ -501,8 +520,10 @@ def _slow_rows(
         torn = torn_last and index == count - 1
         try:
             row: Any = _ROWS.decode(line)
-            if _suspect_rows([row])[0]:
+            if _suspect_rows([row], line_of=_constant(line))[0]:
                 raise ValueError("needs the exact path")
+            if row.event_type != "sample":
+                row = _with_metadata(row, line)
         except (msgspec.MsgspecError, ValueError, OverflowError, IndexError):
             row = _generic(line, path, first_line + index, hint, torn)
         if isinstance(row, LoadWarning):
@@ -531,8 +552,9 @@ def parse_jsonl(
     whole = isinstance(data, bytes) and skip == 0 and end == len(data)
     complete: Buffer = data if whole else view[skip:end]  # bytes keep the fast ASCII check
     tail = view[end:]
-    count = count_lines(complete)
-    rows, numbers = _complete_rows(complete, count, path, hint, first_line, warnings)
+    lines = LineIndex(complete)
+    count = len(lines.ends)
+    rows, numbers = _complete_rows(lines, count, path, hint, first_line, warnings)
     if final and tail:
         more, more_numbers, problems = _slow_rows(
             LineIndex(tail), 1, path, hint, first_line + count, True
@@ -558,12 +580,18 @@ def _last_newline(view: memoryview) -> int:
 
 
 def _complete_rows(
-    data: Buffer, count: int, path: str, hint: str, first_line: int, warnings: list[LoadWarning]
+    lines: LineIndex,
+    count: int,
+    path: str,
+    hint: str,
+    first_line: int,
+    warnings: list[LoadWarning],
 ) -> tuple[list[Any], npt.NDArray[np.int64]]:
     """Accepted rows of newline-terminated lines, and their line numbers."""
+    data = lines.data
     typed = _typed_rows(data, count) if data else []
     if typed is None:
-        rows, numbers, problems = _slow_rows(LineIndex(data), count, path, hint, first_line, False)
+        rows, numbers, problems = _slow_rows(lines, count, path, hint, first_line, False)
         warnings += problems
         return rows, np.array(numbers, dtype=np.int64)
     numbers_array = np.arange(first_line, first_line + len(typed), dtype=np.int64)
@@ -572,13 +600,13 @@ def _complete_rows(
     try:
         found = _Extract(typed)
     except OverflowError:  # a 64-bit unsigned value somewhere: line by line
-        rows, numbers, problems = _slow_rows(LineIndex(data), count, path, hint, first_line, False)
+        rows, numbers, problems = _slow_rows(lines, count, path, hint, first_line, False)
         warnings += problems
         return rows, np.array(numbers, dtype=np.int64)
-    suspects = np.flatnonzero(_suspect_rows(typed, found))
+    suspects = np.flatnonzero(_suspect_rows(typed, found, line_of=lines.get))
+    _read_event_metadata(typed, found, lines)
     if not len(suspects):
         return _Extracted(typed, found), numbers_array
-    lines = LineIndex(data)
     keep = np.ones(len(typed), dtype=bool)
     accepted: list[Any] = list(typed)
     for index in suspects:
@@ -590,6 +618,26 @@ def _complete_rows(
         else:
             accepted[index] = result
     return [row for row, kept in zip(accepted, keep, strict=True) if kept], numbers_array[keep]
+
+
+def _constant(line: bytes) -> Callable[[int], bytes]:
+    """``line_of`` for a single row."""
+    return lambda _index: line
+
+
+def _with_metadata(row: Any, line: bytes) -> SimpleNamespace:
+    """A typed row with its metadata read from the line (events need it; samples not)."""
+    full = SimpleNamespace(**msgspec.structs.asdict(row))
+    full.metadata = _ANY.decode(line).get("metadata")
+    return full
+
+
+def _read_event_metadata(rows: list[Any], found: _Extract, lines: LineIndex) -> None:
+    """Replace every non-sample typed row by one that carries its metadata."""
+    types = found.texts["event_type"]
+    for index, event_type in enumerate(types):
+        if event_type != "sample":
+            rows[index] = _with_metadata(rows[index], lines.get(index))
 
 
 def _finish(
