@@ -23,21 +23,13 @@ from . import jsonio
 from .convert import browser_event_from_record
 from .load_warnings import LoadWarning, make_warning
 from .projection import SEVERITY_BY_EVENT_TYPE
+from .series import SERIES_FIELDS
 from .validation import CAPABILITY_FLAG_FIELDS, COUNTER_CAPABILITIES
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-COUNTERS: Final = (
-    "allocator_allocated_bytes",
-    "allocator_reserved_bytes",
-    "allocator_active_bytes",
-    "allocator_inactive_bytes",
-    "allocator_change_bytes",
-    "device_used_bytes",
-    "device_free_bytes",
-    "device_total_bytes",
-)
+COUNTERS: Final = SERIES_FIELDS
 #: Counters that only schema v4 may leave null.
 _CORE_COUNTERS: Final = (
     "allocator_allocated_bytes",

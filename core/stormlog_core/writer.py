@@ -13,9 +13,12 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
+
+from .sessions import STATUSES, SessionSummary
+from .sink import MANIFEST_FILENAME, SINK_FORMAT, SinkSegment
 
 __all__ = [
     "MANIFEST_FILENAME",
@@ -26,38 +29,11 @@ __all__ = [
     "SinkWriter",
 ]
 
-MANIFEST_FILENAME = "manifest.json"
-SINK_FORMAT = "stormlog.append_only_telemetry_sink"
 SINK_SCHEMA_VERSION = 2
-_SESSION_STATUSES = ("running", "completed", "interrupted", "incomplete")
 
-
-@dataclass(frozen=True)
-class SinkSession:
-    """One session entry of the manifest (field order is the on-disk key order)."""
-
-    session_id: str
-    status: str
-    started_at_ns: int
-    ended_at_ns: int | None
-    host: str
-    pid: int
-    job_id: str | None = None
-    rank: int = 0
-    local_rank: int = 0
-    world_size: int = 1
-    source: str = "stormlog.telemetry_sink"
-
-
-@dataclass
-class SinkSegment:
-    """One segment entry of the manifest (field order is the on-disk key order)."""
-
-    filename: str
-    event_count: int
-    size_bytes: int
-    closed: bool
-    session_id: str | None = None
+#: A manifest session entry: the reader's summary type, whose field order is the on-disk
+#: key order.
+SinkSession = SessionSummary
 
 
 def _segment_name(index: int) -> str:
@@ -184,7 +160,7 @@ class SinkWriter:
 
     def close(self, status: str = "completed", ended_at_ns: int | None = None) -> None:
         """Flush, close the current segment and end the active session with ``status``."""
-        if status not in _SESSION_STATUSES:
+        if status not in STATUSES:
             raise ValueError(f"Unsupported session status: {status}")
         self.flush()
         current = self._current_segment()
