@@ -45,7 +45,8 @@ async def test_statuses_of_a_mixed_job_in_colour_and_words(mixed_job: Path) -> N
         styles = {table.get_row_at(row)[0].style for row in range(3)}
         assert len(styles) == 3  # a colour per status
         status = str(app.screen.query_one(StatusLine).render())
-        assert "3 sessions from 3 sources · ● live, loaded 12:00:00" in status  # a running session is followed
+        # a running session is followed live
+        assert "3 sessions from 3 sources · ● live, loaded 12:00:00" in status
 
 
 async def test_sort_by_key_and_by_clicking_a_header(demo_dir: Path) -> None:
