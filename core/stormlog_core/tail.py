@@ -33,6 +33,7 @@ from .dataset import (
 )
 from .discovery import Target, discover
 from .load_warnings import LoadWarning, make_warning, sort_warnings
+from .loading import gc_paused
 from .series import SERIES_FIELDS, Series
 from .sessions import STATUS_RUNNING, SessionSummary, session_sort_key
 from .sessions_data import SessionData
@@ -102,6 +103,10 @@ class Follower:
 
     def load(self, progress: Callable[[int, int], None] | None = None) -> Dataset:
         """Read everything from scratch (as :func:`load_dataset`, but ready to follow)."""
+        with gc_paused():
+            return self._load(progress)
+
+    def _load(self, progress: Callable[[int, int], None] | None) -> Dataset:
         found = discover(self.paths)
         tasks, manifests, warnings = plan_targets(found.targets, final=False)
         warnings = found.warnings + warnings
