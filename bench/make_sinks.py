@@ -27,8 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from stormlog_core.simulate import JobSpec, rank_identity, rank_records
-from stormlog_core.writer import SinkWriter
+from stormlog_core.simulate import JobSpec, open_rank_writer, rank_identity, rank_records
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "out"
@@ -108,17 +107,7 @@ def write_rank(parent: str, size: str, rank: int, wanted: int) -> dict[str, Any]
     """Write one rank's sink; return its record count and bytes."""
     spec, excess, samples = tuned_spec(job_spec(size), rank, wanted)
     ident = rank_identity(spec, rank)
-    writer = SinkWriter(Path(parent) / f"rank-{rank}", **WRITER_OPTIONS)
-    writer.start_session(
-        session_id=ident.session_id,
-        started_at_ns=ident.started_at_ns,
-        host=ident.host,
-        pid=ident.pid,
-        job_id=ident.job_id,
-        rank=ident.rank,
-        local_rank=ident.local_rank,
-        world_size=ident.world_size,
-    )
+    writer = open_rank_writer(spec, Path(parent), rank, **WRITER_OPTIONS)
     count, last_ns = 0, ident.started_at_ns
     records = _trimmed(rank_records(spec, rank), samples - excess)
     for record in _with_sample_scopes(records):

@@ -391,7 +391,7 @@ def _keyed(spec: JobSpec, rank: int) -> Iterator[tuple[int, int, dict[str, Any]]
         yield record["timestamp_ns"], rank, record
 
 
-def _open_writer(spec: JobSpec, parent: Path, rank: int, **options: Any) -> SinkWriter:
+def open_rank_writer(spec: JobSpec, parent: Path, rank: int, **options: Any) -> SinkWriter:
     """Create ``<parent>/rank-<rank>/`` and start the rank's session in it."""
     ident = rank_identity(spec, rank)
     writer = SinkWriter(parent / f"rank-{rank}", **options)
@@ -413,7 +413,7 @@ def write_job(spec: JobSpec, parent: str | Path, **writer_options: Any) -> list[
     parent = Path(parent)
     sinks = []
     for rank in range(spec.ranks):
-        writer = _open_writer(spec, parent, rank, **writer_options)
+        writer = open_rank_writer(spec, parent, rank, **writer_options)
         last_ns = rank_identity(spec, rank).started_at_ns
         for record in rank_records(spec, rank):
             writer.append(record)
@@ -478,7 +478,7 @@ class LiveJob:
 
     def _write(self, rank: int, record: dict[str, Any]) -> None:
         if rank not in self._writers:
-            self._writers[rank] = _open_writer(self.spec, self.parent, rank, **self._options)
+            self._writers[rank] = open_rank_writer(self.spec, self.parent, rank, **self._options)
         writer = self._writers[rank]
         writer.append(record)
         if record["event_type"] == "stop":

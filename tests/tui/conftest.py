@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from stormlog_core.simulate import JobSpec, rank_identity, rank_records, write_job
-from stormlog_core.writer import SinkWriter
+from stormlog_core.simulate import JobSpec, open_rank_writer, rank_records, write_job
 
 # Snapshots and labels show wall-clock times: make them the same on every machine.
 os.environ["TZ"] = "UTC"
@@ -49,18 +48,7 @@ def small_spec(**overrides: object) -> JobSpec:
 
 def write_rank(spec: JobSpec, parent: Path, rank: int, status: str) -> Path:
     """Write one rank's sink that ends as ``status`` (``running`` = a writer that died)."""
-    ident = rank_identity(spec, rank)
-    writer = SinkWriter(parent / f"rank-{rank}")
-    writer.start_session(
-        session_id=ident.session_id,
-        started_at_ns=ident.started_at_ns,
-        host=ident.host,
-        pid=ident.pid,
-        job_id=ident.job_id,
-        rank=rank,
-        local_rank=ident.local_rank,
-        world_size=ident.world_size,
-    )
+    writer = open_rank_writer(spec, parent, rank)
     records = list(rank_records(spec, rank))
     if status != "completed":
         records = records[: len(records) // 2]  # no stop record yet
