@@ -96,7 +96,11 @@ class StormlogApp(App[None]):
             if not worker.is_cancelled:
                 self.post_message(LoadProgress(done, total))
 
-        dataset = self.follower.load(progress=progress)
+        try:
+            dataset = self.follower.load(progress=progress)
+        except Exception as error:  # a bug, not bad input: say so, never a traceback
+            self.call_from_thread(self.notify, f"loading failed: {error}", severity="error")
+            return
         if not worker.is_cancelled:
             self.post_message(DatasetLoaded(dataset))
 
@@ -117,8 +121,11 @@ class StormlogApp(App[None]):
     async def _follow(self) -> None:
         """Follow the files: each coalesced batch of changes becomes a DatasetUpdated."""
         bridge = LiveFollower(self.follower, poll_seconds=self.poll_seconds)
-        async for event in bridge.updates(self._stop_follow):
-            self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
+        try:
+            async for event in bridge.updates(self._stop_follow):
+                self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
+        except Exception as error:  # keep the view; say that it is no longer live
+            self.notify(f"live following stopped: {error}; press r to reload", severity="error")
 
     def on_dataset_updated(self, message: DatasetUpdated) -> None:
         self._show(message.dataset, message.mode, message.at)

@@ -73,3 +73,21 @@ def test_poll_and_no_follow_options() -> None:
     assert args.poll == 2.5 and args.no_follow
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--poll", "0", "x"])
+
+
+async def test_a_failing_follower_is_reported_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running_sink(tmp_path / "sink", 3)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock, poll_seconds=0.1)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        monkeypatch.setattr(app.follower, "refresh", broken)
+        await wait_until(
+            pilot, lambda: any("disk on fire" in str(n.message) for n in app._notifications)
+        )
+        assert app.screen.query_one(SessionsTable).row_count == 1  # the view stays
