@@ -190,6 +190,16 @@ def severity_of(event_type: str, metadata: dict[str, Any]) -> str:
 Buffer = bytes | memoryview
 
 
+def newline_offsets(data: Buffer, step: int = 1 << 18) -> npt.NDArray[np.int64]:
+    """Offsets of every ``\\n``, found in cache-sized steps (no buffer-sized temporary)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    parts = []
+    for start in range(0, len(raw), step):
+        found = np.flatnonzero(raw[start : start + step] == 10)
+        parts.append(found + start if start else found)
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+
+
 class LineIndex:
     """Line starts of a buffer, computed on first use."""
 
@@ -201,8 +211,7 @@ class LineIndex:
     def ends(self) -> npt.NDArray[np.int64]:
         """Offsets of every newline."""
         if self._ends is None:
-            raw = np.frombuffer(self.data, dtype=np.uint8)
-            self._ends = np.flatnonzero(raw == 10).astype(np.int64)
+            self._ends = newline_offsets(self.data)
         return self._ends
 
     def get(self, index: int) -> bytes:
