@@ -66,7 +66,10 @@ def _run(args: argparse.Namespace) -> int:
         from stormlog_tui.summary import run_summary
 
         return run_summary(args.paths, args.json, sys.stdout)
+    from stormlog_core.dataset import prepare_workers
     from stormlog_tui.app import make_app
+
+    prepare_workers()  # before the app takes over the terminal and standard error
 
     if args.demo:
         from stormlog_tui.demo import live_demo

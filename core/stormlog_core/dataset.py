@@ -260,17 +260,59 @@ def run_tasks(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterable[FileResult]:
-    """Parse every file, in task order; in parallel processes when it pays."""
-    executor = _executor(sum(map(_task_size, tasks)), len(tasks), workers)
-    results = executor.map(read_file, tasks) if executor else map(read_file, tasks)
+    """Parse every file, in task order; in parallel processes when it pays.
+
+    When worker processes cannot start or die (no semaphores, a closed standard error, a
+    killed worker), the remaining files are parsed in this process instead.
+    """
+    done = 0
+    for result in _parallel(tasks, workers):
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+        yield result
+    for task in tasks[done:]:
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+        yield read_file(task)
+
+
+def _parallel(tasks: Sequence[FileTask], workers: int | None) -> Iterable[FileResult]:
+    """Results from worker processes, in order, until they finish or fail."""
     try:
-        for done, result in enumerate(results, start=1):
-            if progress is not None:
-                progress(done, len(tasks))
-            yield result
+        executor = _executor(sum(map(_task_size, tasks)), len(tasks), workers)
+    except (OSError, ValueError, RuntimeError):
+        return
+    if executor is None:
+        return
+    try:
+        yield from executor.map(read_file, tasks)
+    except (OSError, ValueError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+        return
     finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def prepare_workers() -> None:
+    """Start the helpers of worker processes now, while standard error is still a file.
+
+    A full-screen app replaces ``sys.stderr``; multiprocessing's resource tracker, started
+    lazily, would then fail to start. The fork server preloads the parser, so each worker
+    starts without importing it again.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver, resource_tracker
+
+    try:
+        resource_tracker.ensure_running()
+        forkserver.set_forkserver_preload(["stormlog_core.dataset"])
+        forkserver.ensure_running()
+    except (OSError, ValueError, RuntimeError):
+        pass  # loads fall back to parsing in-process
 
 
 def plan_targets(

@@ -334,3 +334,20 @@ def test_every_code_the_loader_emits_is_catalogued() -> None:
     source = "\n".join(path.read_text() for path in core.glob("*.py"))
     used = set(re.findall(r'make_warning\(\s*"([a-z0-9-]+)"', source))
     assert used and used <= set(CATALOGUE)
+
+
+def test_parsing_falls_back_to_this_process_when_workers_cannot_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(3):
+        lines_file(
+            tmp_path / f"r{index}.jsonl", [good(i, session_id=f"s{index}") for i in range(4)]
+        )
+
+    def no_workers(*args: Any) -> None:
+        raise ValueError("bad value(s) in fds_to_keep")  # what a full-screen app caused
+
+    monkeypatch.setattr(dataset_module, "_executor", no_workers)
+    dataset = load_dataset([tmp_path], workers=2)
+    assert sorted(s.session_id for s in dataset.sessions) == ["s0", "s1", "s2"]
+    assert all(s.event_count == 4 for s in dataset.sessions)

@@ -91,3 +91,19 @@ async def test_a_failing_follower_is_reported_not_a_traceback(
             pilot, lambda: any("disk on fire" in str(n.message) for n in app._notifications)
         )
         assert app.screen.query_one(SessionsTable).row_count == 1  # the view stays
+
+
+async def test_a_failing_load_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    running_sink(tmp_path / "sink", 3)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no semaphores")
+
+    monkeypatch.setattr(app.follower, "load", broken)
+    async with app.run_test(size=(120, 30)) as pilot:
+
+        def reported() -> bool:
+            return any("no semaphores" in str(note.message) for note in app._notifications)
+
+        await wait_until(pilot, reported)
