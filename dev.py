@@ -44,7 +44,13 @@ def ensure_env(extras: str = "") -> None:
         return
     if not PY.exists():
         print("creating .venv ...", flush=True)
-        venv.create(VENV, with_pip=True)
+        try:
+            venv.create(VENV, with_pip=True)
+        except (OSError, subprocess.CalledProcessError) as error:
+            sys.exit(
+                f"could not create .venv ({error}). On Debian/Ubuntu install the venv "
+                "module first: apt-get install python3-venv"
+            )
     app = "." + (f"[{extras}]" if extras else "")
     cmd = [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     print(f"installing stormlog-core and stormlog-tui{f'[{extras}]' if extras else ''} ...")
