@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stormlog_core.dataset import Dataset
+from stormlog_core.jobs import Job, RankTimeline, group_jobs
 from stormlog_core.parsing import EventRecord
 from stormlog_core.series import Series
 from stormlog_core.sessions_data import SessionData
@@ -46,6 +47,8 @@ class SessionGroup:
     world_size: int | None
     origin_ns: int
     end_ns: int
+    ranks_missing: list[int] = field(default_factory=list)
+    core_job: Job | None = None
 
     @property
     def ranks(self) -> list[int]:
@@ -53,11 +56,8 @@ class SessionGroup:
         return [track.rank for track in self.tracks]
 
     def missing_ranks(self) -> list[int]:
-        """Ranks below ``world_size`` that have no session."""
-        if self.world_size is None:
-            return []
-        present = set(self.ranks)
-        return [rank for rank in range(self.world_size) if rank not in present]
+        """Ranks below ``world_size`` that have no session (as core's job says)."""
+        return list(self.ranks_missing)
 
     def track(self, rank: int) -> RankTrack | None:
         """The track of ``rank``."""
@@ -72,44 +72,42 @@ def median_interval_ns(series: Series) -> float:
     return float(np.median(np.diff(stamps)))
 
 
-def _track(rank: int, sessions: list[SessionData]) -> RankTrack:
-    ordered = sorted(sessions, key=lambda s: s.summary.started_at_ns)
-    series = ordered[0].series
-    for later in ordered[1:]:
-        series = series.extend(later.series)
-    events = sorted((e for s in ordered for e in s.events), key=lambda e: e.timestamp_ns)
+def _track(timeline: RankTimeline) -> RankTrack:
+    """The chart's view of one rank of a core job (restarts merged by core)."""
     return RankTrack(
-        rank=rank,
-        sessions=ordered,
-        series=series,
-        events=events,
-        interval_ns=median_interval_ns(series),
-        warnings=sum(s.warning_count for s in ordered),
-        restarts_ns=[s.summary.started_at_ns for s in ordered[1:]],
+        rank=timeline.rank,
+        sessions=list(timeline.sessions),
+        series=timeline.series,
+        events=timeline.events,
+        interval_ns=median_interval_ns(timeline.series),
+        warnings=timeline.warning_count,
+        restarts_ns=timeline.restarts_ns,
     )
 
 
 def make_group(key: str, title: str, sessions: list[SessionData]) -> SessionGroup:
-    """Build a group from its sessions (grouped into tracks by rank)."""
-    by_rank: dict[int, list[SessionData]] = {}
-    for session in sessions:
-        by_rank.setdefault(session.summary.rank, []).append(session)
-    tracks = [_track(rank, by_rank[rank]) for rank in sorted(by_rank)]
+    """Build a group from its sessions: core's jobs give the ranks and missing ranks."""
+    jobs = group_jobs(sessions)
+    timelines = sorted((t for job in jobs for t in job.ranks), key=lambda t: t.rank)
+    tracks = [_track(timeline) for timeline in timelines]
+    single = jobs[0] if len(jobs) == 1 else None
+    job = single if single is not None and single.job_id is not None else None
     starts = [s.summary.started_at_ns for s in sessions]
     starts += [int(t.series.timestamp_ns[0]) for t in tracks if len(t.series)]
     ends = [int(t.series.timestamp_ns[-1]) for t in tracks if len(t.series)]
     ends += [s.summary.ended_at_ns for s in sessions if s.summary.ended_at_ns is not None]
     origin = min(starts) if starts else 0
-    worlds = [s.summary.world_size for s in sessions if s.summary.job_id is not None]
     return SessionGroup(
         key=key,
         title=title,
         job_id=sessions[0].summary.job_id if sessions else None,
         sessions=sessions,
         tracks=tracks,
-        world_size=max(worlds) if worlds else None,
+        world_size=job.world_size if job else None,
         origin_ns=origin,
         end_ns=max(ends) if ends else origin,
+        ranks_missing=list(job.ranks_missing) if job else [],
+        core_job=single,
     )
 
 

@@ -1,29 +1,21 @@
-"""Where rank rows come from: core's ``stormlog_core.ranks`` (issue 6), else our own.
+"""Rank rows from core's ``stormlog_core.ranks``: statistics and divergence verdicts.
 
 ``rank_rows_for(group)`` returns ``RankRow``s filled from core's rank statistics and
-divergence verdicts (outliers, reasons in words, onset time). If core's module is missing
-or fails on some input, ``rank_rows.fallback_rows`` computes the same columns here.
+divergence verdicts (outliers, reasons in words, onset time), so the table says what
+``--summary`` says.
 """
 
 from __future__ import annotations
 
+from stormlog_core import ranks as core_ranks
 from stormlog_tui.groups import SessionGroup
-from stormlog_tui.rank_rows import RankRow, fallback_rows
-
-try:
-    from stormlog_core import ranks as core_ranks
-    from stormlog_core.jobs import group_jobs
-except Exception:  # pragma: no cover - core without (or with a broken) issue 6
-    core_ranks = None  # type: ignore[assignment]
+from stormlog_tui.rank_rows import RankRow
 
 
 def _core_rows(group: SessionGroup) -> list[RankRow] | None:
-    if core_ranks is None or not group.sessions:
+    if group.core_job is None:
         return None
-    jobs = group_jobs(group.sessions)
-    if len(jobs) != 1:
-        return None
-    stats = core_ranks.job_stats(jobs[0])
+    stats = core_ranks.job_stats(group.core_job)
     rows = []
     for rank in stats.ranks:
         verdict = stats.divergence.get(rank.rank)
@@ -53,15 +45,4 @@ def rank_rows_for(group: SessionGroup) -> list[RankRow]:
         rows = _core_rows(group)
     except Exception:  # core's statistics must never take the browser down
         rows = None
-    return rows if rows is not None else fallback_rows(group)
-
-
-def job_notes(group: SessionGroup) -> list[str]:
-    """Core's notes about a job (clock offsets, gaps, early stops), if available."""
-    if core_ranks is None or not group.sessions:
-        return []
-    try:
-        jobs = group_jobs(group.sessions)
-        return list(core_ranks.job_stats(jobs[0]).notes) if len(jobs) == 1 else []
-    except Exception:
-        return []
+    return rows or []
