@@ -6,19 +6,13 @@ from datetime import datetime
 
 from rich.text import Text
 
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+from stormlog_core.ranks import format_bytes as core_format_bytes
+from stormlog_tui.safe_text import safe_text
 
 
-def format_bytes(value: int | None) -> str:
-    """``83886080`` -> ``80.0 MiB``; ``None`` -> ``-``."""
-    if value is None:
-        return "-"
-    amount = float(value)
-    for unit in _UNITS[:-1]:
-        if abs(amount) < 1024:
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{amount:.1f} {_UNITS[-1]}"
+def format_bytes(value: float | None) -> str:
+    """``83886080`` -> ``80.0 MiB``; ``None`` -> ``-`` (core's binary units)."""
+    return "-" if value is None else core_format_bytes(value)
 
 
 def format_duration(nanoseconds: int | None) -> str:
@@ -46,18 +40,8 @@ def format_start(timestamp_ns: int | None) -> str:
     return moment.strftime("%m-%d %H:%M:%S")
 
 
-def _escape_control(char: str) -> str:
-    code = ord(char)
-    if code < 0x20 or 0x7F <= code < 0xA0:
-        return f"\\x{code:02x}"
-    return char
-
-
 def literal(value: object, style: str = "") -> Text:
     """Telemetry text as a ``Text`` shown exactly as written: never markup, and control
     characters (ESC, newline, ...) made visible as ``\\x1b`` so no record can move the cursor
     or restyle the terminal."""
-    text = str(value)
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
-        text = "".join(_escape_control(c) for c in text)
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+    return Text(safe_text(value), style=style, no_wrap=True, overflow="ellipsis")

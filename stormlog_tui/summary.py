@@ -8,13 +8,13 @@ cursor, change colours or retitle the terminal.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from stormlog_core.dataset import Dataset, load_dataset
-from stormlog_core.ranks import all_job_stats
+from stormlog_core.ranks import all_job_stats, format_bytes
+from stormlog_tui.safe_text import safe_text
 
 EXIT_OK = 0
 EXIT_SKIPPED = 1
@@ -36,31 +36,9 @@ _COLUMNS = (
 )
 
 
-def safe_text(value: object) -> str:
-    """``str(value)`` with control and format characters (ESC, BEL, bidi...) escaped."""
-    text = str(value)
-    if text.isprintable():
-        return text
-    out = []
-    for char in text:
-        if char == " " or unicodedata.category(char)[0] not in "CZ" or char.isprintable():
-            out.append(char)
-        else:
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-    return "".join(out)
-
-
 def human_bytes(value: float | None) -> str:
     """Bytes in binary units (KiB, MiB, GiB...), or ``-``."""
-    if value is None:
-        return "-"
-    size = float(value)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"
+    return "-" if value is None else format_bytes(value)
 
 
 def _row(session: dict[str, Any]) -> list[str]:

@@ -94,3 +94,11 @@ def test_export_csv_and_jsonl_of_ranks_in_a_window(demo_dir: Path, tmp_path: Pat
     )
     third, _ = export_group(group, (3,), group.origin_ns, middle, tmp_path, "csv")
     assert third != path  # never overwrites
+
+
+def test_app_and_summary_escape_text_the_same_way() -> None:
+    from stormlog_tui.formatting import literal
+    from stormlog_tui.safe_text import safe_text
+
+    hostile = "gpu\u202e7\x1b[2J\u200b-node\x07"
+    assert literal(hostile).plain == safe_text(hostile) == "gpu\\u202e7\\x1b[2J\\u200b-node\\x07"
