@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 from .assemble import assemble_sessions, check_jobs
-from .discovery import Target, discover
+from .discovery import Discovery, Target, discover
 from .load_warnings import LoadWarning, make_warning, sort_warnings
 from .loading import gc_paused
 from .parsing import ParsedChunk, empty_chunk, parse_json_document, parse_jsonl
@@ -360,19 +360,36 @@ def _load(
     progress: Callable[[int, int], None] | None,
 ) -> Dataset:
     found = discover([Path(path) for path in paths])
-    tasks, manifests, warnings = plan_targets(found.targets)
+    now = time.time_ns() if now_ns is None else now_ns
+    dataset, _, _ = load_targets(found, now, workers=workers, progress=progress)
+    return dataset
+
+
+def load_targets(
+    found: Discovery,
+    now_ns: int,
+    *,
+    final: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Dataset, list[FileResult], dict[int, SinkManifest]]:
+    """Parse and assemble discovered targets; also the per-file results and manifests
+    (the follower keeps them to read on from where each file stopped).
+
+    ``final=False`` leaves unterminated last lines unread: a writer may still finish them.
+    """
+    tasks, manifests, warnings = plan_targets(found.targets, final=final)
     warnings = found.warnings + warnings
     results = []
     for result in run_tasks(tasks, workers, progress):
         warnings += result.chunk.warnings + record_count_warnings(result)
         result.chunk.warnings = []
         results.append(result)
-    now = time.time_ns() if now_ns is None else now_ns
-    sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now)
+    sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
     warnings += session_warnings + check_jobs(sessions)
     dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
     count_warnings_per_session(dataset)
-    return dataset
+    return dataset, results, manifests
 
 
 def count_warnings_per_session(dataset: Dataset) -> None:

@@ -19,17 +19,16 @@ from typing import Final
 
 import numpy as np
 
-from .assemble import Part, assemble_sessions, build_session, check_jobs, split_result
+from .assemble import Part, build_session, split_result
 from .dataset import (
     Dataset,
     FileResult,
     FileTask,
     count_warnings_per_session,
+    load_targets,
     plan_sink,
     plan_targets,
     read_file,
-    record_count_warnings,
-    run_tasks,
 )
 from .discovery import Target, discover
 from .load_warnings import LoadWarning, make_warning, sort_warnings
@@ -108,25 +107,17 @@ class Follower:
 
     def _load(self, progress: Callable[[int, int], None] | None) -> Dataset:
         found = discover(self.paths)
-        tasks, manifests, warnings = plan_targets(found.targets, final=False)
-        warnings = found.warnings + warnings
-        results = list(run_tasks(tasks, self.workers, progress))
+        self.dataset, results, self.manifests = load_targets(
+            found, self.clock(), final=False, workers=self.workers, progress=progress
+        )
         self.files = {}
         for result in results:
-            warnings += result.chunk.warnings + record_count_warnings(result)
-            result.chunk.warnings = []
             self._remember(result)
-        self.manifests = manifests
         self._manifest_keys = {
             index: _stat_key(target.path / "manifest.json")
             for index, target in enumerate(found.targets)
             if target.kind == "sink"
         }
-        now = self.clock()
-        sessions, more = assemble_sessions(results, manifests, found.targets, now)
-        warnings += more + check_jobs(sessions)
-        self.dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
-        count_warnings_per_session(self.dataset)
         self._last_discovery = time.monotonic()
         return self.dataset
 
