@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from stormlog_core.simulate import JobSpec, write_job
+from stormlog_core.testing.simulate import JobSpec, write_job
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_SPEC = JobSpec(

@@ -17,9 +17,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from stormlog_core.series import SERIES_FIELDS, Series
-from stormlog_core.sessions import SessionSummary
-from stormlog_core.sessions_data import SessionData
+from stormlog_core.browse.series import Series
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
+from stormlog_core.schema.sessions import SessionSummary
 from stormlog_tui.chart_data import ChartView, prepare_chart
 from stormlog_tui.groups import SessionGroup, make_group
 from stormlog_tui.time_window import TimeWindow

@@ -19,8 +19,8 @@ import threading
 import time
 from pathlib import Path
 
-from stormlog_core.tail import Follower
-from stormlog_core.writer import SinkWriter
+from stormlog_core.browse.follow import Follower
+from stormlog_core.testing.writer import SinkWriter
 from stormlog_tui.live import LiveFollower
 
 BASE_NS = 1_700_000_000_000_000_000

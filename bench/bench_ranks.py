@@ -17,12 +17,13 @@ import time
 
 import numpy as np
 
-from stormlog_core.jobs import group_jobs
-from stormlog_core.parsing import EventRecord
-from stormlog_core.ranks import job_stats
-from stormlog_core.series import SERIES_FIELDS, Series
-from stormlog_core.sessions import SessionSummary
-from stormlog_core.sessions_data import SessionData
+from stormlog_core.analysis.job_stats import job_stats
+from stormlog_core.analysis.jobs import group_jobs
+from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.series import Series
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
+from stormlog_core.schema.sessions import SessionSummary
 
 TARGET_S = 1.0
 GiB = 1024**3

@@ -4,10 +4,10 @@
 
 Each job lands in ``<out>/<size>/rank-<r>/`` (``100k``: 12,500 records per rank, ``1m``:
 125,000 per rank, about 1 KB each, ~1.1 GB in all). Records come from the simulated CUDA
-tracker in ``stormlog_core.simulate`` (start, nested phases, samples, peaks, warning and
+tracker in ``stormlog_core.testing.simulate`` (start, nested phases, samples, peaks, warning and
 critical alerts on the leaking rank, collector_degraded/recovered on the flaky rank, stop);
 samples additionally carry the ``phase_scope`` of the innermost open phase, as stormlog's
-tracker attaches it. Files are written by ``stormlog_core.writer.SinkWriter`` with
+tracker attaches it. Files are written by ``stormlog_core.testing.writer.SinkWriter`` with
 ``json.dumps(record, sort_keys=True)`` lines, rolling over every 10,000 records.
 
 A finished job gets a ``bench-job.json`` stamp (written last); a job with a matching stamp
@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from stormlog_core.simulate import JobSpec, open_rank_writer, rank_identity, rank_records
+from stormlog_core.testing.simulate import JobSpec, open_rank_writer, rank_identity, rank_records
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH_DIR / "out"

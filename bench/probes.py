@@ -6,10 +6,10 @@ memory (``ru_maxrss`` of this process plus that of its waited-for children, in K
 probe-specific facts. Keeping probes in fresh processes keeps peak memory clean.
 
 Probes:
-    dataset JOB_DIR          ours: stormlog_core.dataset.load_dataset([JOB_DIR]) + stats()
+    dataset JOB_DIR          ours: stormlog_core.browse.dataset.load_dataset([JOB_DIR]) + stats()
     compat RANK_DIR...       ours: stormlog_core.telemetry.load_telemetry_sessions per dir
     reference RANK_DIR...    stormlog 0.3.9: stormlog.telemetry.load_telemetry_sessions
-    downsample POINTS BUCKETS  stormlog_core.series.downsample_minmax, median of many runs
+    downsample POINTS BUCKETS  stormlog_core.browse.series.downsample_minmax, median of many runs
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _emit(seconds: float, **facts: Any) -> None:
 
 
 def probe_dataset(job_dir: str) -> None:
-    from stormlog_core.dataset import load_dataset
+    from stormlog_core.browse.dataset import load_dataset
 
     started = time.perf_counter()
     ds = load_dataset([job_dir])
@@ -103,7 +103,7 @@ def _probe_loader(module: str, dirs: list[str]) -> None:
 def probe_downsample(points: str, buckets: str) -> None:
     import numpy as np
 
-    from stormlog_core.series import downsample_minmax
+    from stormlog_core.browse.series import downsample_minmax
 
     n, width = int(points), int(buckets)
     rng = np.random.default_rng(7)

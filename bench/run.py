@@ -233,7 +233,7 @@ def measure_process(ctx: Context) -> None:
     """b. The 100k load as whole processes: interpreter start-up, imports, load, stats."""
     job = str(ctx.job("100k"))
     ours_code = (
-        "from stormlog_core.dataset import load_dataset; "
+        "from stormlog_core.browse.dataset import load_dataset; "
         f"ds = load_dataset([{job!r}]); [s.stats() for s in ds.sessions]"
     )
     ref_code = (

@@ -14,8 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from stormlog_core.dataset import Dataset
-from stormlog_core.tail import Follower
+from stormlog_core.browse import Dataset, Follower
 from stormlog_tui import __version__
 from stormlog_tui.commands import StormlogCommands
 from stormlog_tui.export import export_group

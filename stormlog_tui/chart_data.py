@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from stormlog_core.series import downsample_minmax
+from stormlog_core.browse import downsample_minmax
 from stormlog_tui.groups import RankTrack
 from stormlog_tui.ticks import time_ticks
 

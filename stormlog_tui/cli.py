@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
         from stormlog_tui.summary import run_summary
 
         return run_summary(args.paths, args.json, sys.stdout)
-    from stormlog_core.dataset import prepare_workers
+    from stormlog_core.browse import prepare_workers
     from stormlog_tui.app import make_app
 
     prepare_workers()  # before the app takes over the terminal and standard error
@@ -106,7 +106,7 @@ def _positive_seconds(text: str) -> float:
 
 def holds_telemetry(directory: Path) -> bool:
     """Whether ``directory`` has telemetry in it or below it (what core would load)."""
-    from stormlog_core.discovery import discover
+    from stormlog_core.browse import discover
 
     return bool(discover([directory]).targets)
 

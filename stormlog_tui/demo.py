@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from stormlog_core.simulate import JobSpec, LiveJob
+from stormlog_core.testing.simulate import JobSpec, LiveJob
 
 DEMO_SPEC = JobSpec(
     job_id="llm-pretrain-demo",

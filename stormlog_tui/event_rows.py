@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from stormlog_core.parsing import EventRecord
+from stormlog_core.browse import EventRecord
 from stormlog_tui.chart_data import event_kind
 from stormlog_tui.groups import SessionGroup
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from stormlog_core.series import SERIES_FIELDS
+from stormlog_core.browse import COUNTERS as SERIES_FIELDS
 from stormlog_tui.groups import SessionGroup
 
 COLUMNS = ("timestamp_ns", "rank", "session_id", "is_sample", *SERIES_FIELDS)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from stormlog_core.ranks import format_bytes as core_format_bytes
+from stormlog_core.browse import format_bytes as core_format_bytes
 from stormlog_tui.safe_text import safe_text
 
 

@@ -10,11 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stormlog_core.dataset import Dataset
-from stormlog_core.jobs import Job, RankTimeline, group_jobs
-from stormlog_core.parsing import EventRecord
-from stormlog_core.series import Series
-from stormlog_core.sessions_data import SessionData
+from stormlog_core.analysis import Job, RankTimeline, group_jobs
+from stormlog_core.browse import Dataset, EventRecord, Series, SessionData
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 from stormlog_tui.groups import SessionGroup, job_groups
 from stormlog_tui.rank_source import rank_rows_for
 

@@ -1,6 +1,6 @@
 """The live bridge: file-system changes in, :class:`FollowUpdate` batches out.
 
-watchfiles only says *which* files changed; core's :class:`~stormlog_core.tail.Follower`
+watchfiles only says *which* files changed; core's :class:`~stormlog_core.browse.follow.Follower`
 decides what is new. Native watching (inotify and friends) is used by default, with a
 slow safety refresh on a timer, because inotify does not see writes made by other hosts
 on NFS or Lustre; ``--poll SECONDS`` skips native watching entirely. When native watching
@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from stormlog_core.tail import Follower, FollowUpdate
+from stormlog_core.browse import Follower, FollowUpdate
 
 #: Polling period used when native watching is impossible and --poll was not given.
 FALLBACK_POLL_SECONDS = 1.0

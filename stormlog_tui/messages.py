@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.message import Message
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 
 
 class LoadProgress(Message):

@@ -1,6 +1,6 @@
 """One row per rank for the rank table: what core's rank statistics say (pure).
 
-The numbers and the outlier verdicts come from ``stormlog_core.ranks`` (see
+The numbers and the outlier verdicts come from ``stormlog_core.analysis.job_stats`` (see
 ``rank_source.py``); this module only holds the row type the table shows.
 """
 

@@ -1,4 +1,4 @@
-"""Rank rows from core's ``stormlog_core.ranks``: statistics and divergence verdicts.
+"""Rank rows from core's ``stormlog_core.analysis.job_stats``: statistics and divergence verdicts.
 
 ``rank_rows_for(group)`` returns ``RankRow``s filled from core's rank statistics and
 divergence verdicts (outliers, reasons in words, onset time), so the table says what
@@ -7,7 +7,7 @@ divergence verdicts (outliers, reasons in words, onset time), so the table says 
 
 from __future__ import annotations
 
-from stormlog_core import ranks as core_ranks
+from stormlog_core import analysis as core_ranks
 from stormlog_tui.groups import SessionGroup
 from stormlog_tui.rank_rows import RankRow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from stormlog_core.sessions_data import SessionData
+from stormlog_core.browse import SessionData
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from stormlog_core.dataset import Dataset, load_dataset
-from stormlog_core.ranks import all_job_stats, format_bytes
+from stormlog_core.analysis import all_job_stats
+from stormlog_core.browse import Dataset, format_bytes, load_dataset
 from stormlog_tui.safe_text import safe_text
 
 EXIT_OK = 0

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from stormlog_core.writer import SinkWriter
+from stormlog_core.testing.writer import SinkWriter
 
 GIB = 1024**3
 MIB = 1024**2

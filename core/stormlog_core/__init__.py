@@ -6,8 +6,8 @@ The names of ``stormlog.telemetry`` (stormlog 0.3.9) are importable from here an
 
 from __future__ import annotations
 
-from .errors import StormlogError, TelemetryFileError, TelemetryRecordError
-from .telemetry import (
+from stormlog_core.errors import StormlogError, TelemetryFileError, TelemetryRecordError
+from stormlog_core.telemetry import (
     SCHEMA_VERSION_LATEST,
     SCHEMA_VERSION_V2,
     SCHEMA_VERSION_V3,

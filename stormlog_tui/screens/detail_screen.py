@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 from stormlog_tui.chart_data import METRIC_LABELS, METRICS, ChartView, prepare_chart
 from stormlog_tui.event_rows import chart_events, filter_events, group_events
 from stormlog_tui.export import export_group

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 from stormlog_tui.job_rows import job_rows
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sortable_table import SortableTable

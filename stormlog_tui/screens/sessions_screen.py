@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 from stormlog_tui.session_rows import row_from_session
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 from stormlog_tui.widgets.sortable_table import SortableTable

@@ -7,7 +7,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from stormlog_core.dataset import Dataset
+from stormlog_core.browse import Dataset
 from stormlog_tui.formatting import literal
 
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_core.load_warnings import SEVERITY_ORDER, LoadWarning
+from stormlog_core.browse import SEVERITY_ORDER, LoadWarning
 from stormlog_tui.formatting import literal
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 

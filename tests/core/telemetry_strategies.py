@@ -11,7 +11,7 @@ from generators import BASE_NS, jsonl_text, write_json, write_jsonl
 from generators import legacy_records as legacy_records_fixed
 from hypothesis import strategies as st
 
-from stormlog_core.writer import SinkWriter
+from stormlog_core.testing.writer import SinkWriter
 
 Record = dict[str, Any]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from stormlog import telemetry as reference
 
 from stormlog_core import telemetry as ours
-from stormlog_core.dataset import load_dataset
-from stormlog_core.simulate import LiveJob
+from stormlog_core.browse.dataset import load_dataset
+from stormlog_core.testing.simulate import LiveJob
 from stormlog_tui.demo import DEMO_SPEC
 
 

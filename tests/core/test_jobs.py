@@ -12,14 +12,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from stormlog_core.dataset import load_dataset
-from stormlog_core.jobs import Job, format_ranks, group_jobs, rank_stats
-from stormlog_core.ranks import job_stats
-from stormlog_core.series import SERIES_FIELDS, Series
-from stormlog_core.sessions import SessionSummary
-from stormlog_core.sessions_data import SessionData
-from stormlog_core.simulate import JobSpec, rank_identity, rank_records, write_job
-from stormlog_core.writer import SinkWriter
+from stormlog_core.analysis.job_stats import job_stats
+from stormlog_core.analysis.jobs import Job, format_ranks, group_jobs
+from stormlog_core.analysis.rank_stats import rank_stats
+from stormlog_core.browse.dataset import load_dataset
+from stormlog_core.browse.series import Series
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
+from stormlog_core.schema.sessions import SessionSummary
+from stormlog_core.testing.simulate import JobSpec, rank_identity, rank_records, write_job
+from stormlog_core.testing.writer import SinkWriter
 
 SPEC = JobSpec(ranks=8, samples_per_rank=120, seed=7)
 INTERVAL_NS = SPEC.interval_ms * 1_000_000

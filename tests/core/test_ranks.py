@@ -12,14 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stormlog_core.dataset import load_dataset
-from stormlog_core.jobs import group_jobs, rank_stats, robust_slope
-from stormlog_core.parsing import EventRecord, severity_of
-from stormlog_core.ranks import JobStats, all_job_stats, format_rate, job_stats
-from stormlog_core.series import SERIES_FIELDS, Series
-from stormlog_core.sessions import SessionSummary
-from stormlog_core.sessions_data import SessionData
-from stormlog_core.simulate import JobSpec, rank_records, write_job
+from stormlog_core.analysis.job_stats import JobStats, all_job_stats, job_stats
+from stormlog_core.analysis.jobs import group_jobs
+from stormlog_core.analysis.rank_stats import rank_stats, robust_slope
+from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.dataset import load_dataset
+from stormlog_core.browse.series import Series
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
+from stormlog_core.schema.sessions import SessionSummary
+from stormlog_core.schema.taxonomy import severity_of
+from stormlog_core.schema.units import format_rate
+from stormlog_core.testing.simulate import JobSpec, rank_records, write_job
 
 GiB = 1024**3
 MiB = 1024**2

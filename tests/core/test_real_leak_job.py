@@ -16,9 +16,9 @@ import pytest
 import stormlog.telemetry as REF
 
 import stormlog_core.telemetry as OURS
-from stormlog_core.dataset import load_dataset
-from stormlog_core.jobs import group_jobs
-from stormlog_core.ranks import JobStats, job_stats
+from stormlog_core.analysis.job_stats import JobStats, job_stats
+from stormlog_core.analysis.jobs import group_jobs
+from stormlog_core.browse.dataset import load_dataset
 
 CAPTURE = Path(__file__).resolve().parents[1] / "data" / "real_leak_job"
 TRUTH: dict[str, Any] = json.loads((CAPTURE / "truth.json").read_text())

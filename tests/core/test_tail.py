@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from generators import v3_record
 
-from stormlog_core.tail import Follower
-from stormlog_core.writer import SinkWriter
+from stormlog_core.browse.follow import Follower
+from stormlog_core.testing.writer import SinkWriter
 
 WRITER = textwrap.dedent(
     """

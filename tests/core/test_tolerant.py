@@ -24,9 +24,9 @@ from generators import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stormlog_core import dataset as dataset_module
-from stormlog_core.dataset import Dataset, load_dataset
-from stormlog_core.load_warnings import CATALOGUE, LoadWarning
+from stormlog_core.browse import read as read_module
+from stormlog_core.browse.dataset import Dataset, load_dataset
+from stormlog_core.browse.load_warnings import CATALOGUE, LoadWarning
 from stormlog_core.telemetry import validate_telemetry_record
 
 
@@ -216,7 +216,7 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.Monk
     locked = lines_file(tmp_path / "locked.jsonl", [good(0)])
     gone = lines_file(tmp_path / "gone.jsonl", [good(1, session_id="g")])
     lines_file(tmp_path / "fine.jsonl", [good(2, session_id="f")])
-    real_read = dataset_module._read_from
+    real_read = read_module._read_from
 
     def read_from(path: Path, offset: int) -> Any:
         if path == locked:
@@ -225,7 +225,7 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.Monk
             raise FileNotFoundError(2, "No such file or directory")
         return real_read(path, offset)
 
-    monkeypatch.setattr(dataset_module, "_read_from", read_from)
+    monkeypatch.setattr(read_module, "_read_from", read_from)
     dataset = load_dataset([tmp_path])
     assert "Permission denied" in only(dataset, "unreadable").message
     assert only(dataset, "vanished").path == str(gone)
@@ -321,7 +321,7 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory: Any, chunks: list[bytes])
 
 
 def test_the_documented_catalogue_is_the_code_catalogue() -> None:
-    from stormlog_core.catalogue_doc import catalogue_markdown
+    from stormlog_core.browse.catalogue_doc import catalogue_markdown
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "warnings.md"
     assert docs.read_text(encoding="utf-8") == catalogue_markdown()
@@ -331,7 +331,7 @@ def test_every_code_the_loader_emits_is_catalogued() -> None:
     import re
 
     core = Path(__file__).resolve().parents[2] / "core" / "stormlog_core"
-    source = "\n".join(path.read_text() for path in core.glob("*.py"))
+    source = "\n".join(path.read_text() for path in core.rglob("*.py"))
     used = set(re.findall(r'make_warning\(\s*"([a-z0-9-]+)"', source))
     assert used and used <= set(CATALOGUE)
 
@@ -347,7 +347,7 @@ def test_parsing_falls_back_to_this_process_when_workers_cannot_start(
     def no_workers(*args: Any) -> None:
         raise ValueError("bad value(s) in fds_to_keep")  # what a full-screen app caused
 
-    monkeypatch.setattr(dataset_module, "_executor", no_workers)
+    monkeypatch.setattr(read_module, "_executor", no_workers)
     dataset = load_dataset([tmp_path], workers=2)
     assert sorted(s.session_id for s in dataset.sessions) == ["s0", "s1", "s2"]
     assert all(s.event_count == 4 for s in dataset.sessions)

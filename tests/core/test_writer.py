@@ -14,7 +14,7 @@ from stormlog.session import create_session_summary
 from stormlog.telemetry import load_telemetry_sessions, telemetry_event_to_dict
 from stormlog.telemetry_sink import AppendOnlyTelemetrySink, TelemetrySinkConfig
 
-from stormlog_core.writer import SinkWriter
+from stormlog_core.testing.writer import SinkWriter
 
 LIMITS: dict[str, int] = {
     "rollover_max_events": 3,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from stormlog_core.simulate import JobSpec, write_job
+from stormlog_core.testing.simulate import JobSpec, write_job
 
 TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""Fixtures for the app's pilot tests: small jobs written by ``stormlog_core.simulate``."""
+"""Fixtures for the app's pilot tests: small jobs written by ``stormlog_core.testing.simulate``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from stormlog_core.simulate import JobSpec, open_rank_writer, rank_records, write_job
+from stormlog_core.testing.simulate import JobSpec, open_rank_writer, rank_records, write_job
 
 # Snapshots and labels show wall-clock times: make them the same on every machine.
 os.environ["TZ"] = "UTC"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stormlog_core.writer import SinkWriter
+from stormlog_core.testing.writer import SinkWriter
 from stormlog_tui.app import make_app
 from stormlog_tui.cli import build_parser
 from stormlog_tui.widgets import SessionsTable, StatusLine

@@ -189,7 +189,7 @@ async def test_export_keys_write_files_in_the_cwd(
 
 
 async def test_session_and_rank_preselected(demo_dir: Path) -> None:
-    from stormlog_core.dataset import load_dataset
+    from stormlog_core.browse.dataset import load_dataset
 
     session = load_dataset([demo_dir]).sessions[4].session_id
     app = make_app([demo_dir], session=session, ranks=(3, 4), clock=fixed_clock)

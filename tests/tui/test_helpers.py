@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stormlog_core.dataset import load_dataset
+from stormlog_core.browse.dataset import load_dataset
 from stormlog_tui.event_rows import filter_events, group_events
 from stormlog_tui.export import export_group
 from stormlog_tui.groups import group_of, job_groups

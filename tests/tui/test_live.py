@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stormlog_core.tail import Follower
-from stormlog_core.writer import SinkWriter
+from stormlog_core.browse.follow import Follower
+from stormlog_core.testing.writer import SinkWriter
 from stormlog_tui import live
 from stormlog_tui.live import LiveFollower
 

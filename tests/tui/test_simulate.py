@@ -1,4 +1,4 @@
-"""The simulated job (``stormlog_core.simulate``), checked against stormlog 0.3.9 itself."""
+"""The simulated job (``stormlog_core.testing.simulate``), checked against stormlog 0.3.9 itself."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from stormlog.telemetry import load_telemetry_sessions, validate_telemetry_record
 
-from stormlog_core.simulate import JobSpec, LiveJob, job_records, rank_records, write_job
+from stormlog_core.testing.simulate import JobSpec, LiveJob, job_records, rank_records, write_job
 
 SPEC = JobSpec(ranks=4, samples_per_rank=90, seed=11, leak_rank=2, degraded_rank=1)
 

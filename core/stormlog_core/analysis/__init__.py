@@ -1,0 +1,24 @@
+"""Distributed jobs put back together, each rank summed up, and the ranks that diverge.
+
+``jobs`` groups sessions into jobs and rank timelines; ``rank_stats`` sums up one rank;
+``job_stats`` compares the ranks of a job (outliers, reasons, onset).
+"""
+
+from __future__ import annotations
+
+from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats, job_stats
+from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
+from stormlog_core.analysis.rank_stats import RankStats, rank_stats
+
+__all__ = [
+    "Divergence",
+    "Job",
+    "JobStats",
+    "RankStats",
+    "RankTimeline",
+    "all_job_stats",
+    "format_ranks",
+    "group_jobs",
+    "job_stats",
+    "rank_stats",
+]

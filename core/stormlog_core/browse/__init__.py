@@ -1,0 +1,46 @@
+"""The browser's loader: the public surface the app uses (everything else is internal).
+
+Paths go through five stages, a module each, data passed forward: ``discover`` (find sinks
+and files), ``plan`` (manifests, segments, session hints), ``read`` (bytes, in worker
+processes when large), ``parse`` (typed rows to columns, bad records to warnings) and
+``assemble`` (sessions, series, checks). ``dataset`` runs them; ``follow`` runs them again
+on what was appended. Nothing here raises for bad input: problems are ``LoadWarning``\\ s.
+"""
+
+from __future__ import annotations
+
+from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.dataset import Dataset, load_dataset
+from stormlog_core.browse.discover import Discovery, Target, discover
+from stormlog_core.browse.follow import Follower, FollowUpdate
+from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
+from stormlog_core.browse.read import prepare_workers
+from stormlog_core.browse.series import Series, downsample_minmax
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.fields import COUNTERS
+from stormlog_core.schema.sessions import SessionSummary
+from stormlog_core.schema.taxonomy import EventKind, classify_event
+from stormlog_core.schema.units import format_bytes, format_rate
+
+__all__ = [
+    "COUNTERS",
+    "SEVERITY_ORDER",
+    "Dataset",
+    "Discovery",
+    "EventKind",
+    "EventRecord",
+    "FollowUpdate",
+    "Follower",
+    "LoadWarning",
+    "Series",
+    "SessionData",
+    "SessionSummary",
+    "Target",
+    "classify_event",
+    "discover",
+    "downsample_minmax",
+    "format_bytes",
+    "format_rate",
+    "load_dataset",
+    "prepare_workers",
+]

@@ -1,0 +1,324 @@
+"""Put parsed files back together as sessions, and check them (order, duplicates, gaps)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
+from stormlog_core.browse.load_warnings import LoadWarning, make_warning
+from stormlog_core.browse.series import Series
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.manifest import SinkManifest
+from stormlog_core.schema.fields import COUNTERS
+from stormlog_core.schema.sessions import (
+    STATUS_COMPLETED,
+    STATUS_INCOMPLETE,
+    SessionSummary,
+    session_sort_key,
+)
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from stormlog_core.browse.discover import Target
+    from stormlog_core.browse.read import FileResult
+
+#: A sampling gap is reported when samples stop for this many intervals (and >= 1 s).
+GAP_INTERVALS = 10
+
+
+@dataclass
+class Part:
+    """The rows of one session in one file."""
+
+    target: int
+    path: str
+    columns: dict[str, npt.NDArray[Any]]
+    events: list[EventRecord]
+    info: SessionInfo
+    jobs: set[str | None]
+    mtime_ns: int
+
+
+def split_result(result: FileResult, types: dict[str, int]) -> dict[str, Part]:
+    """A file's rows per session, event types re-coded into the shared table."""
+    chunk: ParsedChunk = result.chunk
+    if not chunk.size:
+        return {}
+    recode = np.array([types.setdefault(name, len(types)) for name in chunk.event_types])
+    columns = dict(chunk.columns)
+    columns["etype"] = recode[columns["etype"]].astype(np.int16)
+    parts = {}
+    for code, session_id in enumerate(chunk.session_ids):
+        if len(chunk.session_ids) == 1:
+            rows = columns
+        else:
+            mask = columns["session"] == code
+            rows = {name: column[mask] for name, column in columns.items()}
+        jobs = {chunk.job_ids[int(j)] for j in np.unique(rows["job"])}
+        events = [event for event in chunk.events if event.session_id == session_id]
+        info = chunk.sessions[session_id]
+        parts[session_id] = Part(
+            result.task.target, chunk.path, rows, events, info, jobs, result.mtime_ns
+        )
+    return parts
+
+
+def _choose_source(parts: list[Part], targets: Sequence[Target]) -> list[Part]:
+    """The parts of the one source that holds the most of a session (a sink on a tie).
+
+    The same session found in a sink and in its JSON export is shown once.
+    """
+    sizes: dict[int, int] = defaultdict(int)
+    for part in parts:
+        sizes[part.target] += len(part.columns["timestamp_ns"])
+    best = min(sizes, key=lambda t: (-sizes[t], targets[t].kind != "sink", t))
+    return [part for part in parts if part.target == best]
+
+
+def _concat(parts: list[Part]) -> dict[str, npt.NDArray[Any]]:
+    columns = {
+        name: np.concatenate([part.columns[name] for part in parts]) for name in parts[0].columns
+    }
+    sizes = [len(part.columns["timestamp_ns"]) for part in parts]
+    columns["file"] = np.repeat(np.arange(len(parts), dtype=np.int32), sizes)
+    return columns
+
+
+def _where(columns: dict[str, npt.NDArray[Any]], parts: list[Part], row: int) -> tuple[str, int]:
+    return parts[int(columns["file"][row])].path, int(columns["line"][row])
+
+
+def _backwards(
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
+) -> list[LoadWarning]:
+    steps = np.flatnonzero(np.diff(columns["timestamp_ns"]) < 0)
+    if not len(steps):
+        return []
+    path, line = _where(columns, parts, int(steps[0]) + 1)
+    message = f"timestamps go backwards {len(steps)} time(s); first at this line"
+    return [make_warning("time-backwards", message, path, line, session_id)]
+
+
+def _duplicates(
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
+) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
+    """Rows (sorted by time) that repeat an earlier record exactly.
+
+    Samples repeat when time and every counter are equal; other events must also have the
+    same type, context and metadata (two phases may start at the same instant).
+    """
+    n = len(columns["timestamp_ns"])
+    same = np.zeros(n, dtype=bool)
+    if n >= 2:
+        sample = columns["etype"] == sample_code
+        equal = columns["timestamp_ns"][1:] == columns["timestamp_ns"][:-1]
+        equal &= sample[1:] & sample[:-1]
+        for name in COUNTERS:
+            a, b = columns[name][1:], columns[name][:-1]
+            equal &= (a == b) | (np.isnan(a) & np.isnan(b))
+        same[1:] = equal
+    repeated = _repeated_events(parts)
+    if repeated:
+        paths = np.array([part.path for part in parts], dtype=object)[columns["file"]]
+        same |= np.fromiter(
+            (
+                (path, int(line)) in repeated
+                for path, line in zip(paths, columns["line"], strict=True)
+            ),
+            bool,
+            n,
+        )
+    if not same.any():
+        return same, []
+    path, line = _where(columns, parts, int(np.flatnonzero(same)[0]))
+    message = f"{int(same.sum())} duplicate record(s) dropped; first at this line"
+    return same, [make_warning("duplicate-records", message, path, line, session_id)]
+
+
+def _repeated_events(parts: list[Part]) -> set[tuple[str, int]]:
+    """``(path, line)`` of events identical to an earlier one; removed from the parts."""
+    seen: dict[tuple[Any, ...], list[str | dict[str, Any]]] = {}
+    repeated: set[tuple[str, int]] = set()
+    for part in parts:
+        kept = []
+        for event in part.events:
+            key = (event.timestamp_ns, event.event_type, event.context)
+            earlier = seen.setdefault(key, [])
+            if earlier and _canonical(event.metadata) in map(_canonical, earlier):
+                repeated.add((event.path, event.line))
+                continue
+            earlier.append(event.metadata)
+            kept.append(event)
+        part.events = kept
+    return repeated
+
+
+def _canonical(metadata: str | dict[str, Any]) -> str:
+    return json.dumps(metadata, sort_keys=True, default=str)
+
+
+def _gaps(series: Series, interval_ms: int, session_id: str) -> list[LoadWarning]:
+    if interval_ms <= 0:
+        return []
+    times = series.timestamp_ns[series.is_sample]
+    if len(times) < 2:
+        return []
+    limit = max(GAP_INTERVALS * interval_ms * 1_000_000, 1_000_000_000)
+    steps = np.diff(times)
+    long = np.flatnonzero(steps > limit)
+    if not len(long):
+        return []
+    worst = int(long[np.argmax(steps[long])])
+    message = (
+        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x {interval_ms} ms; "
+        f"longest {steps[worst] / 1e9:.1f} s starting at t={int(times[worst])} ns"
+    )
+    return [make_warning("sampling-gap", message, None, None, session_id)]
+
+
+def _identity_warnings(
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
+) -> list[LoadWarning]:
+    found = []
+    sizes = np.unique(columns["world_size"])
+    if len(sizes) > 1:
+        message = f"world_size changes within the session: {', '.join(map(str, sizes))}"
+        found.append(make_warning("inconsistent-identity", message, None, None, session_id))
+    jobs = set().union(*(part.jobs for part in parts))
+    if len(jobs) > 1:
+        names = ", ".join(sorted(str(job) for job in jobs))
+        message = f"job_id changes within the session: {names}"
+        found.append(make_warning("inconsistent-identity", message, None, None, session_id))
+    return found
+
+
+def _infer_summary(
+    session_id: str, series: Series, events: list[EventRecord], info: SessionInfo
+) -> SessionSummary:
+    stops = [event.timestamp_ns for event in events if event.event_type == "stop"]
+    return SessionSummary(
+        session_id=session_id,
+        status=STATUS_COMPLETED if stops else STATUS_INCOMPLETE,
+        started_at_ns=int(series.timestamp_ns[0]),
+        ended_at_ns=max(stops) if stops else None,
+        host=info.host,
+        pid=info.pid,
+        job_id=info.job_id,
+        rank=info.rank,
+        local_rank=info.local_rank,
+        world_size=info.world_size,
+        source="inferred",
+    )
+
+
+def build_session(
+    session_id: str,
+    parts: list[Part],
+    summary: SessionSummary | None,
+    sample_code: int,
+) -> tuple[SessionData, list[LoadWarning]]:
+    columns = _concat(parts)
+    warnings = _backwards(columns, parts, session_id)
+    if warnings:  # only then is a (stable) sort needed
+        order = np.argsort(columns["timestamp_ns"], kind="stable")
+        columns = {name: column[order] for name, column in columns.items()}
+    dropped, found = _duplicates(columns, parts, session_id, sample_code)
+    warnings += found
+    if dropped.any():
+        columns = {name: column[~dropped] for name, column in columns.items()}
+    series = Series(
+        columns["timestamp_ns"],
+        {name: columns[name] for name in COUNTERS},
+        columns["etype"] == sample_code,
+    )
+    events = sorted((e for part in parts for e in part.events), key=lambda e: e.timestamp_ns)
+    first = parts[int(columns["file"][0])].info if len(columns["file"]) else parts[0].info
+    data = SessionData(
+        summary=summary or _infer_summary(session_id, series, events, first),
+        series=series,
+        events=events,
+        sources=list(dict.fromkeys(part.path for part in parts)),
+        schema_versions=[int(v) for v in np.unique(columns["version"])],
+        sampling_interval_ms=first.sampling_interval_ms,
+        collector=first.collector,
+        device_id=first.device_id,
+        last_write_ns=max(part.mtime_ns for part in parts) or None,
+    )
+    warnings += _gaps(series, data.sampling_interval_ms, session_id)
+    warnings += _identity_warnings(columns, parts, session_id)
+    return data, warnings
+
+
+def _manifest_summaries(
+    manifests: dict[int, SinkManifest],
+) -> dict[tuple[int, str], SessionSummary]:
+    return {
+        (target, summary.session_id): summary
+        for target, manifest in manifests.items()
+        for summary in manifest.sessions
+    }
+
+
+def assemble_sessions(
+    results: Sequence[FileResult],
+    manifests: dict[int, SinkManifest],
+    targets: Sequence[Target],
+    now_ns: int,
+) -> tuple[list[SessionData], list[LoadWarning]]:
+    """Sessions (in display order) from parsed files and sink manifests."""
+    types: dict[str, int] = {"sample": 0}
+    grouped: dict[str, list[Part]] = defaultdict(list)
+    for result in results:
+        for session_id, part in split_result(result, types).items():
+            grouped[session_id].append(part)
+    summaries = _manifest_summaries(manifests)
+    sessions: list[SessionData] = []
+    warnings: list[LoadWarning] = []
+    for session_id, all_parts in grouped.items():
+        parts = _choose_source(all_parts, targets)
+        summary = summaries.get((parts[0].target, session_id))
+        data, found = build_session(session_id, parts, summary, types["sample"])
+        sessions.append(data)
+        warnings += found
+    loaded = {session.session_id for session in sessions}
+    for (target, session_id), summary in summaries.items():
+        if session_id in loaded:
+            continue
+        loaded.add(session_id)
+        sessions.append(SessionData(summary=summary, series=Series.empty()))
+        where = str(targets[target].path / "manifest.json")
+        message = f"session {session_id} ({summary.status}) has no events in the files present"
+        warnings.append(make_warning("session-empty", message, where, None, session_id))
+    for session in sessions:
+        session.refresh_staleness(now_ns)
+        if session.stale:
+            idle = (now_ns - (session.last_write_ns or now_ns)) / 1e9
+            message = (
+                f"marked running, but its files have not grown for {idle:.0f} s: "
+                "the writer may be dead"
+            )
+            warnings.append(make_warning("stale-session", message, None, None, session.session_id))
+    sessions.sort(key=lambda session: session_sort_key(session.summary))
+    return sessions, warnings
+
+
+def check_jobs(sessions: Sequence[SessionData]) -> list[LoadWarning]:
+    """Sessions of one job (same job_id) that disagree on world_size."""
+    sizes: dict[str, set[int]] = defaultdict(set)
+    for session in sessions:
+        if session.summary.job_id is not None:
+            sizes[str(session.summary.job_id)].add(session.summary.world_size)
+    found = []
+    for job, values in sorted(sizes.items()):
+        if len(values) > 1:
+            listed = ", ".join(map(str, sorted(values)))
+            message = f"job {job}: its sessions disagree on world_size ({listed})"
+            found.append(make_warning("inconsistent-identity", message))
+    return found

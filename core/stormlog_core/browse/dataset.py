@@ -1,0 +1,108 @@
+"""The browser's loading path: paths in, sessions with columnar series and warnings out.
+
+Tolerant: nothing in the files can make it raise; every problem becomes a
+:class:`~stormlog_core.browse.load_warnings.LoadWarning` and every good record still loads. Large
+loads parse files in parallel worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    pass
+
+from stormlog_core.browse.assemble import assemble_sessions, check_jobs
+from stormlog_core.browse.discover import Discovery, Target, discover
+from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, sort_warnings
+from stormlog_core.browse.plan import plan_targets
+from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
+from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.gc_pause import gc_paused
+from stormlog_core.io.manifest import (
+    SinkManifest,
+)
+
+
+@dataclass
+class Dataset:
+    """Everything loaded from a set of paths."""
+
+    sessions: list[SessionData] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+
+    def session(self, session_id: str) -> SessionData | None:
+        """The session with this id, if loaded."""
+        return next((s for s in self.sessions if s.session_id == session_id), None)
+
+    def skipped_records(self) -> int:
+        """How many records or lines were skipped (error-level record warnings)."""
+        return sum(1 for w in self.warnings if w.code in RECORD_CODES and w.severity == "error")
+
+
+def load_dataset(
+    paths: Sequence[str | Path],
+    *,
+    workers: int | None = None,
+    now_ns: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Dataset:
+    """Load every session under ``paths``: sinks, JSON and JSONL files, searched recursively.
+
+    Never raises for bad input: problems are in ``Dataset.warnings``.
+    """
+    with gc_paused():
+        return _load(paths, workers, now_ns, progress)
+
+
+def _load(
+    paths: Sequence[str | Path],
+    workers: int | None,
+    now_ns: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> Dataset:
+    found = discover([Path(path) for path in paths])
+    now = time.time_ns() if now_ns is None else now_ns
+    dataset, _, _ = load_targets(found, now, workers=workers, progress=progress)
+    return dataset
+
+
+def load_targets(
+    found: Discovery,
+    now_ns: int,
+    *,
+    final: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Dataset, list[FileResult], dict[int, SinkManifest]]:
+    """Parse and assemble discovered targets; also the per-file results and manifests
+    (the follower keeps them to read on from where each file stopped).
+
+    ``final=False`` leaves unterminated last lines unread: a writer may still finish them.
+    """
+    tasks, manifests, warnings = plan_targets(found.targets, final=final)
+    warnings = found.warnings + warnings
+    results = []
+    for result in run_tasks(tasks, workers, progress):
+        warnings += result.chunk.warnings + record_count_warnings(result)
+        result.chunk.warnings = []
+        results.append(result)
+    sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
+    warnings += session_warnings + check_jobs(sessions)
+    dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
+    count_warnings_per_session(dataset)
+    return dataset, results, manifests
+
+
+def count_warnings_per_session(dataset: Dataset) -> None:
+    """Set each session's ``warning_count`` from the dataset's warnings."""
+    counts: dict[str | None, int] = {}
+    for warning in dataset.warnings:
+        counts[warning.session_id] = counts.get(warning.session_id, 0) + 1
+    for session in dataset.sessions:
+        session.warning_count = counts.get(session.session_id, 0)

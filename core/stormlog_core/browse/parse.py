@@ -1,0 +1,247 @@
+"""Fast, tolerant parsing of telemetry bytes into columns, for the browser.
+
+A JSONL buffer is decoded in one msgspec call into typed rows; the few rows that need a
+closer look (legacy or v2 records, anything the typed decoder or the vectorized checks
+reject) go through the exact validation path one by one, so every rejected record gets
+stormlog's own message and every good record is kept. Nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Final
+
+import msgspec
+import numpy as np
+
+from stormlog_core.browse.chunks import ExtractedRows, ParsedChunk, finish_chunk
+from stormlog_core.browse.load_warnings import LoadWarning, make_warning
+from stormlog_core.io import jsonio
+from stormlog_core.io.documents import json_records
+from stormlog_core.io.lines import Buffer, LineIndex, is_ascii, last_newline
+from stormlog_core.schema.convert import browser_event_from_record
+from stormlog_core.schema.row_checks import INT64_MAX, RANGE_CHECKED, RowColumns, suspect_rows
+from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+def _generic(line: bytes, path: str, number: int, hint: str, torn: bool) -> Any | LoadWarning:
+    """One line through the exact path: an event, or the warning that says why not."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = (
+            f"line is not valid UTF-8 (byte 0x{line[exc.start]:02x} at column {exc.start + 1})"
+        )
+        return make_warning("invalid-utf8", message, path, number)
+    try:
+        payload = jsonio.loads(text)
+    except ValueError as exc:
+        if torn:
+            message = "last line is incomplete (no newline): a writer is active or was killed"
+            return make_warning("torn-line", message, path, number)
+        return make_warning("malformed-json", f"malformed JSON: {exc}", path, number)
+    return record_or_warning(payload, path, number, hint)
+
+
+def record_or_warning(payload: Any, path: str, number: int | None, hint: str) -> Any | LoadWarning:
+    """A decoded record converted to an event, or a warning naming the reason."""
+    if not isinstance(payload, dict):
+        message = f"record must be a JSON object, not {type(payload).__name__}"
+        return make_warning("not-an-object", message, path, number)
+    version = payload.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version not in (2, 3, 4):
+        return make_warning(
+            "unsupported-schema", f"Unsupported schema_version: {version}", path, number
+        )
+    try:
+        event = browser_event_from_record(payload, hint)
+    except (ValueError, RecursionError) as exc:
+        return make_warning("invalid-record", str(exc), path, number)
+    if not 0 <= event.timestamp_ns <= INT64_MAX or any(
+        abs(getattr(event, name) or 0) > INT64_MAX for name in RANGE_CHECKED
+    ):
+        return make_warning("out-of-range", "a value does not fit in 64 bits", path, number)
+    return event
+
+
+def _typed_rows(data: Buffer, count: int) -> list[Row] | None:
+    """All lines decoded in one call, or None when any line needs the slow path."""
+    if not is_ascii(data):
+        try:
+            codecs.utf_8_decode(data, "strict", True)
+        except UnicodeDecodeError:
+            return None
+    try:
+        rows = ROWS.decode_lines(data)
+    except (msgspec.MsgspecError, OverflowError):
+        return None
+    if len(rows) != count:  # blank lines: numbering needs the slow path
+        return None
+    return rows
+
+
+def _slow_rows(
+    lines: LineIndex, count: int, path: str, hint: str, first_line: int, torn_last: bool
+) -> tuple[list[Any], list[int], list[LoadWarning]]:
+    """Every line decoded on its own: accepted rows, their line numbers, and warnings."""
+    rows: list[Any] = []
+    numbers: list[int] = []
+    warnings: list[LoadWarning] = []
+    for index in range(count):
+        line = lines.get(index)
+        if jsonio.is_blank(line):
+            continue
+        torn = torn_last and index == count - 1
+        try:
+            row: Any = ROWS.decode(line)
+            if suspect_rows([row], line_of=_constant(line))[0]:
+                raise ValueError("needs the exact path")
+            if row.event_type != "sample":
+                row = _with_metadata(row, line)
+        except (msgspec.MsgspecError, ValueError, OverflowError, IndexError):
+            row = _generic(line, path, first_line + index, hint, torn)
+        if isinstance(row, LoadWarning):
+            warnings.append(row)
+        else:
+            rows.append(row)
+            numbers.append(first_line + index)
+    return rows, numbers, warnings
+
+
+def parse_jsonl(
+    data: Buffer, *, path: str, hint: str, first_line: int = 1, final: bool = True
+) -> ParsedChunk:
+    """Parse JSONL bytes. ``final=False`` leaves an unterminated last line unconsumed.
+
+    ``first_line`` is the line number of the first byte (for appended ranges); ``hint`` is
+    the session id of records that carry none (the segment's manifest session).
+    """
+    warnings: list[LoadWarning] = []
+    skip = 0
+    view = memoryview(data)
+    if first_line == 1 and bytes(view[:3]) == _BOM:
+        warnings.append(make_warning("bom", "file starts with a UTF-8 byte-order mark", path, 1))
+        skip = len(_BOM)
+    end = max(last_newline(view) + 1, skip)
+    whole = isinstance(data, bytes) and skip == 0 and end == len(data)
+    complete: Buffer = data if whole else view[skip:end]  # bytes keep the fast ASCII check
+    tail = view[end:]
+    lines = LineIndex(complete)
+    count = len(lines.ends)
+    rows, numbers = _complete_rows(lines, count, path, hint, first_line, warnings)
+    if final and tail:
+        more, more_numbers, problems = _slow_rows(
+            LineIndex(tail), 1, path, hint, first_line + count, True
+        )
+        rows = list(rows) + more
+        numbers = np.concatenate([numbers, np.array(more_numbers, dtype=np.int64)])
+        warnings += problems
+    consumed = len(data) if final else end
+    return finish_chunk(
+        rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings
+    )
+
+
+def _complete_rows(
+    lines: LineIndex,
+    count: int,
+    path: str,
+    hint: str,
+    first_line: int,
+    warnings: list[LoadWarning],
+) -> tuple[list[Any], npt.NDArray[np.int64]]:
+    """Accepted rows of newline-terminated lines, and their line numbers."""
+    data = lines.data
+    typed = _typed_rows(data, count) if data else []
+    if typed is None:
+        rows, numbers, problems = _slow_rows(lines, count, path, hint, first_line, False)
+        warnings += problems
+        return rows, np.array(numbers, dtype=np.int64)
+    numbers_array = np.arange(first_line, first_line + len(typed), dtype=np.int64)
+    if not typed:
+        return [], numbers_array
+    try:
+        found = RowColumns(typed)
+    except OverflowError:  # a 64-bit unsigned value somewhere: line by line
+        rows, numbers, problems = _slow_rows(lines, count, path, hint, first_line, False)
+        warnings += problems
+        return rows, np.array(numbers, dtype=np.int64)
+    suspects = np.flatnonzero(suspect_rows(typed, found, line_of=lines.get))
+    _read_event_metadata(typed, found, lines)
+    if not len(suspects):
+        return ExtractedRows(typed, found), numbers_array
+    keep = np.ones(len(typed), dtype=bool)
+    accepted: list[Any] = list(typed)
+    for index in suspects:
+        number = int(numbers_array[index])
+        result = _generic(lines.get(int(index)), path, number, hint, False)
+        if isinstance(result, LoadWarning):
+            warnings.append(result)
+            keep[index] = False
+        else:
+            accepted[index] = result
+    return [row for row, kept in zip(accepted, keep, strict=True) if kept], numbers_array[keep]
+
+
+def _constant(line: bytes) -> Callable[[int], bytes]:
+    """``line_of`` for a single row."""
+    return lambda _index: line
+
+
+def _with_metadata(row: Any, line: bytes) -> SimpleNamespace:
+    """A typed row with its metadata read from the line (events need it; samples not)."""
+    full = SimpleNamespace(**msgspec.structs.asdict(row))
+    full.metadata = ANY_JSON.decode(line).get("metadata")
+    return full
+
+
+def _read_event_metadata(rows: list[Any], found: RowColumns, lines: LineIndex) -> None:
+    """Replace every non-sample typed row by one that carries its metadata."""
+    types = found.texts["event_type"]
+    for index, event_type in enumerate(types):
+        if event_type != "sample":
+            rows[index] = _with_metadata(rows[index], lines.get(index))
+
+
+def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:
+    """Parse a JSON file: a list of records, ``{"events": [...]}``, or one record.
+
+    Warnings about single records name the record's position in the document.
+    """
+
+    warnings: list[LoadWarning] = []
+    if data.startswith(_BOM):
+        warnings.append(make_warning("bom", "file starts with a UTF-8 byte-order mark", path, 1))
+        data = data[len(_BOM) :]
+    try:
+        text = jsonio.decode_text(data, Path(path))
+    except ValueError as exc:
+        warnings.append(make_warning("invalid-utf8", str(exc), path, None))
+        return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
+    try:
+        records = json_records(jsonio.loads(text), None)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        warnings.append(make_warning("malformed-json", f"cannot read JSON: {exc}", path, line))
+        return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
+    rows: list[Any] = []
+    numbers: list[int] = []
+    for index, record in enumerate(records):
+        result = record_or_warning(record, path, None, hint)
+        if isinstance(result, LoadWarning):
+            message = f"record #{index + 1}: {result.message}"
+            warnings.append(make_warning(result.code, message, path, None))
+        else:
+            rows.append(result)
+            numbers.append(index + 1)
+    return finish_chunk(
+        rows, np.array(numbers, dtype=np.int64), path, len(data), len(records), warnings
+    )

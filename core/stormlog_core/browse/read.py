@@ -1,0 +1,205 @@
+"""The read stage: each planned file read (read-only, no lock) and parsed, in worker
+processes when the load is large enough to repay them."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from stormlog_core.browse.chunks import ParsedChunk, empty_chunk
+from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, make_warning
+from stormlog_core.browse.parse import parse_json_document, parse_jsonl
+from stormlog_core.browse.plan import FileTask
+from stormlog_core.io.gc_pause import gc_paused
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+#: Below this many bytes in total, parsing in worker processes costs more than it saves.
+PARALLEL_MIN_BYTES: Final = 16 * 1024 * 1024
+
+
+#: The same where worker start-up is slow (no fork from a threaded process).
+PARALLEL_MIN_BYTES_THREADED: Final = 256 * 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    """A parsed file with what the file system said about it."""
+
+    task: FileTask
+    chunk: ParsedChunk
+    size: int = 0
+    mtime_ns: int = 0
+    inode: int = 0
+
+    @property
+    def end(self) -> int:
+        """File offset just after the last byte consumed."""
+        return self.task.offset + self.chunk.consumed
+
+
+def read_file(task: FileTask) -> FileResult:
+    """Parse one file; I/O problems become warnings. Runs in worker processes too."""
+    with gc_paused():
+        return _read_file(task)
+
+
+def _read_file(task: FileTask) -> FileResult:
+    path = Path(task.path)
+    if task.kind == "csv":
+        message = (
+            f"{path.name} is a CSV export of stormlog telemetry; CSV cannot be read "
+            "(its metadata column is a Python repr): open the sink directory or JSON export"
+        )
+        return _failed(task, make_warning("csv-export", message, task.path))
+    try:
+        stat = path.stat()
+        data = _read_from(path, task.offset)
+    except FileNotFoundError:
+        return _failed(task, make_warning("vanished", "file disappeared while loading", task.path))
+    except IsADirectoryError:
+        return _failed(task, make_warning("not-telemetry", "is a directory", task.path))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return _failed(task, make_warning("unreadable", f"cannot read: {reason}", task.path))
+    if task.kind == "json":
+        chunk = parse_json_document(bytes(data), path=task.path, hint=task.hint)
+    else:
+        chunk = parse_jsonl(
+            data, path=task.path, hint=task.hint, first_line=task.first_line, final=task.final
+        )
+    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+_buffers = threading.local()
+
+
+def _read_from(path: Path, offset: int) -> bytes | memoryview:
+    """The file's bytes from ``offset`` on. Opens read-only, takes no lock.
+
+    A whole file is read into a buffer this thread reuses, which spares the page faults
+    of a fresh allocation per segment; the view is only valid until the next call.
+    """
+    with path.open("rb") as handle:
+        if offset:
+            handle.seek(offset)
+            return handle.read()
+        size = os.fstat(handle.fileno()).st_size
+        buffer: bytearray | None = getattr(_buffers, "buffer", None)
+        if buffer is None or len(buffer) < size + 1:
+            buffer = _buffers.buffer = bytearray(max(size + 1, 2 * (len(buffer or b""))))
+        read = handle.readinto(memoryview(buffer)[: size + 1])
+        if read <= size:
+            return memoryview(buffer)[:read]
+        return bytes(buffer[:read]) + handle.read()  # it grew while we read
+
+
+def _failed(task: FileTask, warning: LoadWarning) -> FileResult:
+    chunk = empty_chunk(task.path)
+    chunk.warnings.append(warning)
+    return FileResult(task, chunk)
+
+
+def record_count_warnings(result: FileResult) -> list[LoadWarning]:
+    """A closed segment whose manifest count disagrees with the records in the file."""
+    expected = result.task.listed_count
+    if expected is None:
+        return []
+    seen = result.chunk.size + sum(1 for w in result.chunk.warnings if w.code in RECORD_CODES)
+    if seen == expected:
+        return []
+    message = f"manifest.json says {expected} events, the file holds {seen} records"
+    return [make_warning("count-mismatch", message, result.task.path, None, result.task.hint)]
+
+
+def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | None:
+    """Worker processes when the data is large enough to repay starting them.
+
+    A single-threaded process (the CLI, ``--summary``) forks, which costs milliseconds;
+    one with threads (the app) must not fork, and uses a fork server, whose workers
+    import the parser first, so it is only worth it for much larger loads.
+    """
+    import multiprocessing  # only large loads pay for these imports
+
+    count = workers if workers is not None else min(2, os.cpu_count() or 1)
+    methods = multiprocessing.get_all_start_methods()
+    can_fork = "fork" in methods and threading.active_count() == 1
+    minimum = PARALLEL_MIN_BYTES if can_fork else PARALLEL_MIN_BYTES_THREADED
+    if count < 2 or tasks < 2 or total_bytes < minimum:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if can_fork else ("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method))
+
+
+def _task_size(task: FileTask) -> int:
+    try:
+        return os.stat(task.path).st_size
+    except OSError:
+        return 0
+
+
+def run_tasks(
+    tasks: Sequence[FileTask],
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterable[FileResult]:
+    """Parse every file, in task order; in parallel processes when it pays.
+
+    When worker processes cannot start or die (no semaphores, a closed standard error, a
+    killed worker), the remaining files are parsed in this process instead.
+    """
+    done = 0
+    for result in _parallel(tasks, workers):
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+        yield result
+    for task in tasks[done:]:
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks))
+        yield read_file(task)
+
+
+def _parallel(tasks: Sequence[FileTask], workers: int | None) -> Iterable[FileResult]:
+    """Results from worker processes, in order, until they finish or fail."""
+    try:
+        executor = _executor(sum(map(_task_size, tasks)), len(tasks), workers)
+    except (OSError, ValueError, RuntimeError):
+        return
+    if executor is None:
+        return
+    try:
+        yield from executor.map(read_file, tasks)
+    except (OSError, ValueError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+        return
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def prepare_workers() -> None:
+    """Start the helpers of worker processes now, while standard error is still a file.
+
+    A full-screen app replaces ``sys.stderr``; multiprocessing's resource tracker, started
+    lazily, would then fail to start. The fork server preloads the parser, so each worker
+    starts without importing it again.
+    """
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver, resource_tracker
+
+    try:
+        resource_tracker.ensure_running()
+        forkserver.set_forkserver_preload(["stormlog_core.browse.read"])
+        forkserver.ensure_running()
+    except (OSError, ValueError, RuntimeError):
+        pass  # loads fall back to parsing in-process

@@ -1,0 +1,99 @@
+"""A loaded session as the browser sees it: summary, series, events, and derived facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.series import Series
+from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary
+
+#: A running session is stale when its files have not grown for this long...
+STALE_MIN_SECONDS = 10.0
+#: ...or for this many sampling intervals, whichever is longer.
+STALE_INTERVALS = 20
+
+
+def stale_after_ns(sampling_interval_ms: int) -> int:
+    """How long a running session's files may stay unchanged before it counts as stale."""
+    return int(max(STALE_MIN_SECONDS * 1e9, STALE_INTERVALS * sampling_interval_ms * 1e6))
+
+
+@dataclass
+class SessionData:
+    """One session (normally one rank of one run) with its columnar series."""
+
+    summary: SessionSummary
+    series: Series
+    events: list[EventRecord] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    schema_versions: list[int] = field(default_factory=list)
+    sampling_interval_ms: int = 0
+    collector: str | None = None
+    device_id: int | None = None
+    last_write_ns: int | None = None
+    stale: bool = False
+    warning_count: int = 0
+    restarts: int = 0
+
+    @property
+    def session_id(self) -> str:
+        """The session's id."""
+        return self.summary.session_id
+
+    @property
+    def display_status(self) -> str:
+        """``stale`` for a running session whose writer seems gone, else the status."""
+        return (
+            "stale" if self.stale and self.summary.status == STATUS_RUNNING else self.summary.status
+        )
+
+    @property
+    def event_count(self) -> int:
+        """Records loaded (samples and other events)."""
+        return len(self.series)
+
+    def refresh_staleness(self, now_ns: int) -> bool:
+        """Recompute ``stale`` against the clock; True if it changed."""
+        was = self.stale
+        self.stale = (
+            self.summary.status == STATUS_RUNNING
+            and self.last_write_ns is not None
+            and now_ns - self.last_write_ns > stale_after_ns(self.sampling_interval_ms)
+        )
+        return was != self.stale
+
+    def stats(self) -> dict[str, Any]:
+        """Peaks and the device total, for tables and ``--summary``."""
+        series = self.series
+        return {
+            "peak_allocator_allocated_bytes": _as_int(series.peak("allocator_allocated_bytes")),
+            "peak_allocator_reserved_bytes": _as_int(series.peak("allocator_reserved_bytes")),
+            "peak_device_used_bytes": _as_int(series.peak("device_used_bytes")),
+            "device_total_bytes": _as_int(series.peak("device_total_bytes")),
+        }
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The session's line of ``--summary --json``."""
+        summary = self.summary
+        return {
+            "session_id": summary.session_id,
+            "status": summary.status,
+            "host": summary.host,
+            "pid": summary.pid,
+            "job_id": summary.job_id,
+            "rank": summary.rank,
+            "local_rank": summary.local_rank,
+            "world_size": summary.world_size,
+            "started_at_ns": summary.started_at_ns,
+            "ended_at_ns": summary.ended_at_ns,
+            "event_count": self.event_count,
+            "schema_versions": list(self.schema_versions),
+            **self.stats(),
+            "stale": self.stale,
+        }
+
+
+def _as_int(value: float | None) -> int | None:
+    return None if value is None else int(value)

@@ -1,0 +1,1 @@
+"""Bytes and files: line splitting, JSON text and documents, sink manifests."""

@@ -1,0 +1,68 @@
+"""Lines of a byte buffer: newline offsets found with numpy, and lines fetched by index."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+Buffer = bytes | memoryview
+
+
+def newline_offsets(data: Buffer, step: int = 1 << 18) -> npt.NDArray[np.int64]:
+    """Offsets of every ``\\n``, found in cache-sized steps (no buffer-sized temporary)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    parts = []
+    for start in range(0, len(raw), step):
+        found = np.flatnonzero(raw[start : start + step] == 10)
+        parts.append(found + start if start else found)
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
+
+
+class LineIndex:
+    """Line starts of a buffer, computed on first use."""
+
+    def __init__(self, data: Buffer) -> None:
+        self.data = data
+        self._ends: npt.NDArray[np.int64] | None = None
+
+    @property
+    def ends(self) -> npt.NDArray[np.int64]:
+        """Offsets of every newline."""
+        if self._ends is None:
+            self._ends = newline_offsets(self.data)
+        return self._ends
+
+    def get(self, index: int) -> bytes:
+        """Line ``index`` (0-based) without its newline."""
+        ends = self.ends
+        start = 0 if index == 0 else int(ends[index - 1]) + 1
+        end = int(ends[index]) if index < len(ends) else len(self.data)
+        return bytes(self.data[start:end])
+
+
+def is_ascii(data: Buffer) -> bool:
+    if isinstance(data, bytes):
+        return data.isascii()
+    return not len(data) or int(np.frombuffer(data, dtype=np.uint8).max()) < 0x80
+
+
+def count_lines(data: Buffer) -> int:
+    """Number of newline characters."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+
+
+def last_newline(view: memoryview) -> int:
+    """Index of the last newline, or -1."""
+    step = 1 << 16
+    stop = len(view)
+    while stop > 0:
+        start = max(0, stop - step)
+        found = bytes(view[start:stop]).rfind(b"\n")
+        if found >= 0:
+            return start + found
+        stop = start
+    return -1

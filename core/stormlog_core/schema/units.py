@@ -1,0 +1,31 @@
+"""Units of record counters: bytes and byte rates in binary units (one formatter each)."""
+
+from __future__ import annotations
+
+MiB = 1024 * 1024
+
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def format_bytes(value: float) -> str:
+    """Bytes in binary units, e.g. ``52.9 GiB``."""
+    size, unit = float(value), 0
+    while abs(size) >= 1024 and unit < len(_UNITS) - 1:
+        size /= 1024
+        unit += 1
+    return f"{size:.0f} B" if unit == 0 else f"{size:.1f} {_UNITS[unit]}"
+
+
+def rate_unit(magnitude: float) -> int:
+    unit = 0
+    while magnitude >= 1024 and unit < len(_UNITS) - 1:
+        magnitude /= 1024
+        unit += 1
+    return unit
+
+
+def format_rate(bytes_per_s: float, unit: int | None = None) -> str:
+    """A rate in binary units per second, e.g. ``6.1 MiB/s`` (``unit`` indexes B..TiB)."""
+    unit = rate_unit(abs(bytes_per_s)) if unit is None else unit
+    scaled = round(bytes_per_s / 1024**unit, 1) + 0.0  # no "-0.0"
+    return f"{scaled:.1f} {_UNITS[unit]}/s"
