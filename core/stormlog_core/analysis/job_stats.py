@@ -19,7 +19,7 @@ import numpy as np
 
 from stormlog_core.analysis.jobs import Job, MiB, RankTimeline, format_ranks, group_jobs
 from stormlog_core.analysis.rank_stats import RankStats, present_values, rank_stats
-from stormlog_core.browse.session_data import SessionData
+from stormlog_core.browse.session_data import SessionData, gap_threshold_ns
 from stormlog_core.schema.units import format_bytes, format_rate, rate_unit
 
 if TYPE_CHECKING:
@@ -51,8 +51,6 @@ GRID_POINTS = 512
 BAND_K = 3.5
 #: Grid points a rank must stay outside the band for the divergence to count.
 BAND_PERSISTENCE = 3
-#: Sampling gaps longer than this many intervals are not bridged on the grid.
-GAP_INTERVALS = 5
 #: Rank clock offsets above this many sampling intervals get a note.
 OFFSET_NOTE_INTERVALS = 5
 #: Notes about single ranks (gaps, degradations) listed per job before summarizing.
@@ -194,7 +192,7 @@ def _notes(job: Job, stats: Sequence[RankStats], clock_offset: int) -> list[str]
     with_data = sum(1 for s in stats if s.peak_allocated_bytes is not None)
     if job.job_id is not None and with_data < MIN_PEERS:
         notes.append(f"{with_data} rank(s) with data: too few to compare ranks")
-    notes += _gap_notes(stats, GAP_INTERVALS * job.interval_ns)
+    notes += _gap_notes(stats, gap_threshold_ns(job.interval_ns))
     if clock_offset > OFFSET_NOTE_INTERVALS * job.interval_ns:
         notes.append(
             f"rank clocks differ by up to {clock_offset / 1e9:.1f} s (first samples); "
@@ -307,7 +305,7 @@ def _onsets(
     if duration <= 0:
         return {}
     grid = np.linspace(0.0, float(duration), grid_points)
-    matrix = _grid_matrix(curves, grid, GAP_INTERVALS * interval_ns)
+    matrix = _grid_matrix(curves, grid, gap_threshold_ns(interval_ns))
     excluded = set(flagged)
     peers = [i for i in range(len(curves)) if i not in excluded and usable[i]]
     if len(peers) < 2:

@@ -41,7 +41,6 @@ MiB = 1024 * 1024
 EARLY_STOP_INTERVALS = 5
 #: ...and this fraction of the job's span before the median last record of its job.
 EARLY_STOP_SPAN_FRACTION = 0.05
-_DEFAULT_INTERVAL_NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -88,14 +87,7 @@ class RankTimeline:
     @cached_property
     def interval_ns(self) -> int:
         """The sampling interval: as declared, else the median spacing of samples."""
-        declared = [s.sampling_interval_ms for s in self.sessions if s.sampling_interval_ms > 0]
-        if declared:
-            return int(np.median(declared) * 1_000_000)
-        series = self.series
-        times = series.timestamp_ns[series.is_sample]
-        steps = np.diff(times)
-        steps = steps[steps > 0]
-        return int(np.median(steps)) if len(steps) else _DEFAULT_INTERVAL_NS
+        return int(np.median([session.interval_ns for session in self.sessions]))
 
     @property
     def first_seen_ns(self) -> int | None:

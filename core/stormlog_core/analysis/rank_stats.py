@@ -14,6 +14,7 @@ import numpy as np
 from stormlog_core.analysis.jobs import RankTimeline
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.series import Series
+from stormlog_core.schema.taxonomy import EventKind, alert_severity, is_degradation
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
 
 #: Buckets (of equal record counts) whose means feed the Theil–Sen growth rate.
 SLOPE_BUCKETS = 64
-
-
-_ALERT_SEVERITIES = ("warning", "critical", "error")
-
-
-_OOM_METADATA_KEYS = frozenset({"oom_reason", "oom_dump_path"})
 
 
 @dataclass(frozen=True)
@@ -163,16 +158,16 @@ def _longest_gap(series: Series) -> int:
 
 
 def _event_counts(events: Sequence[EventRecord]) -> Counter[str]:
-    """Alerts by severity, collector degradations and OOM events."""
+    """Alerts by severity, collector degradations and OOM events (by the taxonomy)."""
     counts: Counter[str] = Counter()
     for event in events:
-        kind, metadata = event.event_type.strip().lower(), event.metadata
-        if kind == "collector_degraded" or metadata.get("collector_transition") == "degraded":
+        if is_degradation(event.kind, event.event_type, event.metadata):
             counts["degraded"] += 1
-        if "oom" in kind or not _OOM_METADATA_KEYS.isdisjoint(metadata):
+        if event.kind is EventKind.OOM:
             counts["oom"] += 1
-        if event.severity in _ALERT_SEVERITIES and not kind.startswith("collector_"):
-            counts[event.severity] += 1
+        severity = alert_severity(event.kind, event.severity)
+        if severity is not None:
+            counts[severity] += 1
     return counts
 
 

@@ -13,14 +13,13 @@ import numpy as np
 from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series
-from stormlog_core.browse.session_data import SessionData
+from stormlog_core.browse.session_data import GAP_INTERVALS, SessionData, gap_threshold_ns
 from stormlog_core.io.manifest import SinkManifest
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import (
-    STATUS_COMPLETED,
-    STATUS_INCOMPLETE,
     SessionSummary,
     session_sort_key,
+    status_from_stops,
 )
 
 if TYPE_CHECKING:
@@ -28,9 +27,6 @@ if TYPE_CHECKING:
 
     from stormlog_core.browse.discover import Target
     from stormlog_core.browse.read import FileResult
-
-#: A sampling gap is reported when samples stop for this many intervals (and >= 1 s).
-GAP_INTERVALS = 10
 
 
 @dataclass
@@ -164,20 +160,20 @@ def _canonical(metadata: str | dict[str, Any]) -> str:
     return json.dumps(metadata, sort_keys=True, default=str)
 
 
-def _gaps(series: Series, interval_ms: int, session_id: str) -> list[LoadWarning]:
-    if interval_ms <= 0:
-        return []
+def _gaps(session: SessionData) -> list[LoadWarning]:
+    series, session_id = session.series, session.session_id
     times = series.timestamp_ns[series.is_sample]
     if len(times) < 2:
         return []
-    limit = max(GAP_INTERVALS * interval_ms * 1_000_000, 1_000_000_000)
+    interval_ms = session.interval_ns / 1e6
+    limit = gap_threshold_ns(session.interval_ns)
     steps = np.diff(times)
     long = np.flatnonzero(steps > limit)
     if not len(long):
         return []
     worst = int(long[np.argmax(steps[long])])
     message = (
-        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x {interval_ms} ms; "
+        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x {interval_ms:g} ms; "
         f"longest {steps[worst] / 1e9:.1f} s starting at t={int(times[worst])} ns"
     )
     return [make_warning("sampling-gap", message, None, None, session_id)]
@@ -202,12 +198,12 @@ def _identity_warnings(
 def _infer_summary(
     session_id: str, series: Series, events: list[EventRecord], info: SessionInfo
 ) -> SessionSummary:
-    stops = [event.timestamp_ns for event in events if event.event_type == "stop"]
+    status, ended = status_from_stops([e.timestamp_ns for e in events if e.event_type == "stop"])
     return SessionSummary(
         session_id=session_id,
-        status=STATUS_COMPLETED if stops else STATUS_INCOMPLETE,
+        status=status,
         started_at_ns=int(series.timestamp_ns[0]),
-        ended_at_ns=max(stops) if stops else None,
+        ended_at_ns=ended,
         host=info.host,
         pid=info.pid,
         job_id=info.job_id,
@@ -251,7 +247,7 @@ def build_session(
         device_id=first.device_id,
         last_write_ns=max(part.mtime_ns for part in parts) or None,
     )
-    warnings += _gaps(series, data.sampling_interval_ms, session_id)
+    warnings += _gaps(data)
     warnings += _identity_warnings(columns, parts, session_id)
     return data, warnings
 
@@ -298,13 +294,9 @@ def assemble_sessions(
         warnings.append(make_warning("session-empty", message, where, None, session_id))
     for session in sessions:
         session.refresh_staleness(now_ns)
-        if session.stale:
-            idle = (now_ns - (session.last_write_ns or now_ns)) / 1e9
-            message = (
-                f"marked running, but its files have not grown for {idle:.0f} s: "
-                "the writer may be dead"
-            )
-            warnings.append(make_warning("stale-session", message, None, None, session.session_id))
+        stale = session.stale_warning(now_ns)
+        if stale is not None:
+            warnings.append(stale)
     sessions.sort(key=lambda session: session_sort_key(session.summary))
     return sessions, warnings
 

@@ -13,7 +13,7 @@ import numpy as np
 from stormlog_core.browse.load_warnings import LoadWarning
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.row_checks import RowColumns
-from stormlog_core.schema.taxonomy import severity_of
+from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -34,6 +34,11 @@ class EventRecord:
     line: int
     allocator_allocated_bytes: float
     device_used_bytes: float
+    #: What the event is, by the one taxonomy (set from the fields above).
+    kind: EventKind = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.kind = classify_event(self.event_type, self.metadata, self.context)
 
 
 @dataclass

@@ -30,7 +30,12 @@ from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import SinkManifest, manifest_path_for, read_manifest
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
-from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary, session_sort_key
+from stormlog_core.schema.sessions import (
+    STATUS_RUNNING,
+    SessionSummary,
+    session_sort_key,
+    status_from_stops,
+)
 
 #: Seconds between full re-discoveries of the paths (new ranks, new sink directories).
 REDISCOVER_SECONDS: Final = 5.0
@@ -299,13 +304,9 @@ class Follower:
                     for w in self.dataset.warnings
                     if not (w.code == "stale-session" and w.session_id == session.session_id)
                 ]
-                if session.stale:
-                    message = (
-                        "marked running, but its files stopped growing: the writer may be dead"
-                    )
-                    update.warnings.append(
-                        make_warning("stale-session", message, None, None, session.session_id)
-                    )
+                stale = session.stale_warning(now)
+                if stale is not None:
+                    update.warnings.append(stale)
 
 
 def _empty_session(summary: SessionSummary) -> SessionData:
@@ -344,8 +345,10 @@ def _append(session: SessionData, part: Part, sample_code: int) -> list[LoadWarn
     session.schema_versions = sorted(versions)
     session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
     if session.summary.source == "inferred" and any(e.event_type == "stop" for e in part.events):
-        stops = [e.timestamp_ns for e in session.events if e.event_type == "stop"]
-        session.summary = replace(session.summary, status="completed", ended_at_ns=max(stops))
+        status, ended = status_from_stops(
+            [e.timestamp_ns for e in session.events if e.event_type == "stop"]
+        )
+        session.summary = replace(session.summary, status=status, ended_at_ns=ended)
     return warnings
 
 

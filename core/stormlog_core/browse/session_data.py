@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series
 from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary
 
@@ -13,6 +16,19 @@ from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary
 STALE_MIN_SECONDS = 10.0
 #: ...or for this many sampling intervals, whichever is longer.
 STALE_INTERVALS = 20
+
+
+#: Sampling gaps longer than this many intervals (and at least ``GAP_MIN_SECONDS``) are gaps:
+#: a load warning, a note on the job, and the chart does not bridge them.
+GAP_INTERVALS = 10
+GAP_MIN_SECONDS = 1.0
+#: The interval assumed when a session declares none and has too few samples to measure.
+DEFAULT_INTERVAL_NS = 1_000_000_000
+
+
+def gap_threshold_ns(interval_ns: int) -> int:
+    """Time between samples above which there is a gap in the data."""
+    return int(max(GAP_INTERVALS * interval_ns, GAP_MIN_SECONDS * 1e9))
 
 
 def stale_after_ns(sampling_interval_ms: int) -> int:
@@ -63,6 +79,26 @@ class SessionData:
             and now_ns - self.last_write_ns > stale_after_ns(self.sampling_interval_ms)
         )
         return was != self.stale
+
+    @property
+    def interval_ns(self) -> int:
+        """The sampling interval: as declared, else the median spacing of the samples."""
+        if self.sampling_interval_ms > 0:
+            return self.sampling_interval_ms * 1_000_000
+        times = self.series.timestamp_ns[self.series.is_sample]
+        steps = np.diff(times)
+        steps = steps[steps > 0]
+        return int(np.median(steps)) if len(steps) else DEFAULT_INTERVAL_NS
+
+    def stale_warning(self, now_ns: int) -> LoadWarning | None:
+        """The warning for a running session whose files stopped growing, if it is stale."""
+        if not self.stale:
+            return None
+        idle = (now_ns - (self.last_write_ns or now_ns)) / 1e9
+        message = (
+            f"marked running, but its files have not grown for {idle:.0f} s: the writer may be dead"
+        )
+        return make_warning("stale-session", message, None, None, self.session_id)
 
     def stats(self) -> dict[str, Any]:
         """Peaks and the device total, for tables and ``--summary``."""

@@ -137,6 +137,14 @@ def summary_from_manifest_entry(entry: Mapping[str, Any]) -> SessionSummary:
     )
 
 
+def status_from_stops(stop_times_ns: Sequence[int]) -> tuple[str, int | None]:
+    """The status of a session known only from its events, and its end: ``completed`` at the
+    last ``stop`` when there is one, else ``incomplete`` (the reference's rule)."""
+    if stop_times_ns:
+        return STATUS_COMPLETED, int(max(stop_times_ns))
+    return STATUS_INCOMPLETE, None
+
+
 def infer_summary(session_id: str, events: Sequence[Any], source: str) -> SessionSummary:
     """Summary of a session known only from its events (time-ordered, non-empty).
 
@@ -146,13 +154,15 @@ def infer_summary(session_id: str, events: Sequence[Any], source: str) -> Sessio
     if not events:
         return new_summary(source=source, status=STATUS_INCOMPLETE, session_id=session_id)
     first = events[0]
-    stops = [event for event in events if event.event_type == "stop"]
+    status, ended = status_from_stops(
+        [int(event.timestamp_ns) for event in events if event.event_type == "stop"]
+    )
     return new_summary(
         source=source,
-        status=STATUS_COMPLETED if stops else STATUS_INCOMPLETE,
+        status=status,
         session_id=session_id,
         started_at_ns=int(first.timestamp_ns),
-        ended_at_ns=int(stops[-1].timestamp_ns) if stops else None,
+        ended_at_ns=ended,
         host=str(first.host),
         pid=int(first.pid),
         job_id=first.job_id,
