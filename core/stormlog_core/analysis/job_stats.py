@@ -100,6 +100,7 @@ class JobStats:
             "world_size": job.world_size,
             "ranks_present": job.ranks_present,
             "ranks_missing": list(job.ranks_missing),
+            "missing_count": job.missing_count,
             "ranks_stopped_early": list(job.ranks_stopped_early),
             "ranks_beyond_world_size": list(job.ranks_beyond_world_size),
             "inconsistent_world_sizes": list(job.inconsistent_world_sizes),
@@ -119,7 +120,7 @@ class JobStats:
         job = self.job
         lines = [
             f"job {job.job_id}: world size {job.world_size}, "
-            f"{len(job.ranks)} rank(s) present, missing: {format_ranks(job.ranks_missing)}"
+            f"{len(job.ranks)} rank(s) present, missing: {_missing_text(job)}"
         ]
         if job.ranks_stopped_early:
             lines.append(f"  stopped early: {format_ranks(job.ranks_stopped_early)}")
@@ -149,6 +150,12 @@ def _rank_dict(stats: RankStats, verdict: Divergence) -> dict[str, Any]:
 
 
 # --- a job -------------------------------------------------------------------------------
+
+
+def _missing_text(job: Job) -> str:
+    listed = format_ranks(job.ranks_missing)
+    more = job.missing_count - len(job.ranks_missing)
+    return f"{listed} (+{more:,} more)" if more > 0 else listed
 
 
 def all_job_stats(sessions: Sequence[SessionData]) -> list[JobStats]:

@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 MiB = 1024 * 1024
+#: At most this many missing ranks are listed by number.
+MAX_LISTED_MISSING = 4096
 #: A rank stopped early when its last record is this many sampling intervals...
 EARLY_STOP_INTERVALS = 5
 #: ...and this fraction of the job's span before the median last record of its job.
@@ -115,6 +117,9 @@ class Job:
     ranks_missing: tuple[int, ...] = ()
     ranks_stopped_early: tuple[int, ...] = ()
     ranks_beyond_world_size: tuple[int, ...] = ()
+    #: How many ranks below world_size have no session (``ranks_missing`` lists at most
+    #: ``MAX_LISTED_MISSING`` of them: a world size read from a file can be huge).
+    missing_count: int = 0
 
     @property
     def ranks_present(self) -> list[int]:
@@ -166,16 +171,32 @@ def _make_job(job_id: str | None, sessions: list[SessionData]) -> Job:
     )
     world_size, inconsistent = _world_size(sessions)
     present = {timeline.rank for timeline in ranks}
-    missing = sorted(set(range(world_size)) - present) if job_id is not None else []
+    missing, missing_count = _missing_ranks(present, world_size) if job_id else ((), 0)
     return Job(
         job_id=job_id,
         ranks=ranks,
         world_size=world_size,
         inconsistent_world_sizes=inconsistent,
-        ranks_missing=tuple(missing),
+        ranks_missing=missing,
+        missing_count=missing_count,
         ranks_stopped_early=tuple(_stopped_early(ranks)),
         ranks_beyond_world_size=tuple(rank for rank in sorted(present) if rank >= world_size),
     )
+
+
+def _missing_ranks(present: set[int], world_size: int) -> tuple[tuple[int, ...], int]:
+    """The first missing ranks (at most ``MAX_LISTED_MISSING``) and how many are missing,
+    in time proportional to the ranks present, whatever the world size."""
+    inside = sorted(rank for rank in present if 0 <= rank < world_size)
+    listed: list[int] = []
+    expected = 0
+    for rank in [*inside, world_size]:
+        stop = min(rank, expected + MAX_LISTED_MISSING - len(listed))
+        listed.extend(range(expected, max(expected, stop)))
+        expected = rank + 1
+        if len(listed) >= MAX_LISTED_MISSING:
+            break
+    return tuple(listed), world_size - len(inside)
 
 
 def _world_size(sessions: Sequence[SessionData]) -> tuple[int, tuple[int, ...]]:

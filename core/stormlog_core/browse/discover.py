@@ -12,14 +12,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
+from stormlog_core.io.files import PROBE_BYTES, open_regular, path_kind, read_head
+from stormlog_core.io.lines import BOM, max_line_bytes
 from stormlog_core.io.manifest import MANIFEST_FILENAME, SEGMENT_PREFIX, SEGMENT_SUFFIX
 
 MAX_DEPTH: Final = 8
 _SKIPPED_JSON: Final = frozenset({MANIFEST_FILENAME, "metadata.json", "manifest.tmp"})
-_PROBE_BYTES: Final = 4096
+_SCAN_BYTES: Final = 1 << 16
+_NOT_JSON: Final = "does not start like JSON"
 _TELEMETRY_HINTS: Final = (b'"schema_version"', b'"event_type"', b'"timestamp_ns"', b'"events"')
 
 
@@ -42,7 +45,8 @@ class Discovery:
 def is_sink_dir(path: Path) -> bool:
     """A directory holding ``manifest.json`` or ``segment-*.jsonl`` files."""
     try:
-        if (path / MANIFEST_FILENAME).is_file() and _is_sink_manifest(path / MANIFEST_FILENAME):
+        manifest = path / MANIFEST_FILENAME
+        if manifest.exists() and not manifest.is_dir() and _is_sink_manifest(manifest):
             return True
         return any(path.glob(f"{SEGMENT_PREFIX}*{SEGMENT_SUFFIX}"))
     except OSError:
@@ -52,9 +56,9 @@ def is_sink_dir(path: Path) -> bool:
 def _is_sink_manifest(path: Path) -> bool:
     """A sink manifest (not an OOM bundle's manifest): it has a segments list or the format."""
     try:
-        head = path.read_bytes()[:_PROBE_BYTES]
+        head = read_head(path)
     except OSError:
-        return True  # unreadable: let the loader report it
+        return True  # unreadable, or not a regular file: let the loader report it
     return b'"segments"' in head or b"append_only_telemetry_sink" in head or not head.strip()
 
 
@@ -69,13 +73,41 @@ def _kind_of_file(path: Path) -> str | None:
     return None
 
 
-def _looks_like_telemetry(path: Path) -> bool:
+def _not_telemetry(path: Path) -> str | None:
+    """Why a ``.json``/``.jsonl`` file is not taken for telemetry (None: it is, or may be).
+
+    It is when a telemetry key appears in its first record, read up to the line limit
+    (a record may start with a long ``context``: stormlog sorts keys).
+    """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_PROBE_BYTES)
+        with open_regular(path) as handle:
+            head = handle.read(PROBE_BYTES)
+            if any(hint in head for hint in _TELEMETRY_HINTS):
+                return None
+            if head.removeprefix(BOM).lstrip()[:1] not in (b"{", b"["):
+                return _NOT_JSON
+            if _hint_in_first_record(handle, head):
+                return None
+            return "its first record has no telemetry field (schema_version, event_type...)"
     except OSError:
-        return True  # let the loader say why it cannot be read
-    return any(hint in head for hint in _TELEMETRY_HINTS)
+        return None  # unreadable, or not a regular file: let the loader say why
+
+
+def _hint_in_first_record(handle: BinaryIO, head: bytes) -> bool:
+    """Whether a telemetry key appears before the first newline (bounded by the line limit)."""
+    if b"\n" in head:
+        return False
+    read, tail = len(head), head[-32:]
+    while True:
+        if read >= max_line_bytes():
+            return True  # a line over the limit: the reader reports it
+        block = handle.read(_SCAN_BYTES)
+        line = block.split(b"\n", 1)[0]
+        if any(hint in tail + line for hint in _TELEMETRY_HINTS):
+            return True
+        if not block or len(line) < len(block):
+            return False
+        read, tail = read + len(block), block[-32:]
 
 
 def _search(root: Path, found: Discovery) -> None:
@@ -95,8 +127,12 @@ def _search(root: Path, found: Discovery) -> None:
             kind = _kind_of_file(path)
             if kind is None or name in _SKIPPED_JSON:
                 continue
-            if kind == "csv" or _looks_like_telemetry(path):
+            reason = None if kind == "csv" else _not_telemetry(path)
+            if reason is None:
                 found.targets.append(Target(kind, path))
+            elif kind == "jsonl" or reason == _NOT_JSON:  # other JSON documents are normal
+                message = f"{reason}; not read as telemetry"
+                found.warnings.append(make_warning("skipped-file", message, str(path)))
 
 
 def _on_error(found: Discovery):  # type: ignore[no-untyped-def]
@@ -117,7 +153,10 @@ def discover(paths: list[Path]) -> Discovery:
     found = Discovery()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        kind = path_kind(path)
+        if kind is not None:
+            found.warnings.append(make_warning("not-regular-file", f"is {kind}", str(path)))
+        elif not path.exists():
             found.warnings.append(
                 make_warning("unreadable", f"{path}: no such file or directory", str(path))
             )

@@ -78,8 +78,25 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         "A CSV export of stormlog telemetry: it cannot be read; open the JSON/JSONL/sink.",
     ),
     "not-telemetry": (ERROR, "The file is not stormlog telemetry (JSON, JSONL or sink)."),
+    "not-regular-file": (
+        ERROR,
+        "A FIFO, socket, device or directory where a telemetry file was expected; not read.",
+    ),
+    "not-json": (ERROR, "A file whose first bytes cannot start JSON; it is not read further."),
+    "line-too-long": (
+        ERROR,
+        "A line longer than the line limit (STORMLOG_TUI_MAX_LINE_BYTES); it is skipped.",
+    ),
+    "gave-up": (
+        ERROR,
+        "Too many consecutive unreadable lines: the rest of the file is not read.",
+    ),
     "unreadable": (ERROR, "A file or directory cannot be read (permissions, I/O error)."),
     "vanished": (WARNING, "A file disappeared while it was being read."),
+    "skipped-file": (
+        INFO,
+        "A .json or .jsonl file in a searched directory that is not telemetry; not read.",
+    ),
     "empty-directory": (INFO, "A directory holds no telemetry files."),
 }
 

@@ -21,7 +21,7 @@ from stormlog_core.browse.chunks import ExtractedRows, ParsedChunk, finish_chunk
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.io import jsonio
 from stormlog_core.io.documents import json_records
-from stormlog_core.io.lines import Buffer, LineIndex, is_ascii, last_newline
+from stormlog_core.io.lines import BOM, Buffer, LineIndex, is_ascii, last_newline, max_line_bytes
 from stormlog_core.schema.convert import browser_event_from_record
 from stormlog_core.schema.row_checks import INT64_MAX, RANGE_CHECKED, RowColumns, suspect_rows
 from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
@@ -29,7 +29,8 @@ from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-_BOM: Final = b"\xef\xbb\xbf"
+#: After this many unreadable lines in a row, a file is taken for something else.
+MAX_BAD_RUN: Final = 1000
 
 
 def _generic(line: bytes, path: str, number: int, hint: str, torn: bool) -> Any | LoadWarning:
@@ -81,7 +82,7 @@ def _typed_rows(data: Buffer, count: int) -> list[Row] | None:
             return None
     try:
         rows = ROWS.decode_lines(data)
-    except (msgspec.MsgspecError, OverflowError):
+    except (msgspec.MsgspecError, OverflowError, RecursionError):
         return None
     if len(rows) != count:  # blank lines: numbering needs the slow path
         return None
@@ -95,25 +96,55 @@ def _slow_rows(
     rows: list[Any] = []
     numbers: list[int] = []
     warnings: list[LoadWarning] = []
+    limit, bad_run = max_line_bytes(), 0
     for index in range(count):
-        line = lines.get(index)
-        if jsonio.is_blank(line):
-            continue
-        torn = torn_last and index == count - 1
-        try:
-            row: Any = ROWS.decode(line)
-            if suspect_rows([row], line_of=_constant(line))[0]:
-                raise ValueError("needs the exact path")
-            if row.event_type != "sample":
-                row = _with_metadata(row, line)
-        except (msgspec.MsgspecError, ValueError, OverflowError, IndexError):
-            row = _generic(line, path, first_line + index, hint, torn)
+        if lines.length(index) > limit:
+            row: Any = _too_long(lines.length(index), limit, path, first_line + index)
+        else:
+            line = lines.get(index)
+            if jsonio.is_blank(line):
+                continue
+            row = _one_row(line, path, first_line + index, hint, torn_last and index == count - 1)
         if isinstance(row, LoadWarning):
             warnings.append(row)
+            bad_run += 1
+            if bad_run >= MAX_BAD_RUN and index + 1 < count:
+                warnings.append(_gave_up(path, first_line + index, count - index - 1))
+                break
         else:
+            bad_run = 0
             rows.append(row)
             numbers.append(first_line + index)
     return rows, numbers, warnings
+
+
+def _one_row(line: bytes, path: str, number: int, hint: str, torn: bool) -> Any | LoadWarning:
+    """One line: a typed row when it is a plain record, else through the exact path."""
+    try:
+        row: Any = ROWS.decode(line)
+        if suspect_rows([row], line_of=_constant(line))[0]:
+            raise ValueError("needs the exact path")
+        if row.event_type != "sample":
+            row = _with_metadata(row, line)
+        return row
+    except (msgspec.MsgspecError, ValueError, OverflowError, IndexError, RecursionError):
+        return _generic(line, path, number, hint, torn)
+
+
+def _too_long(length: int, limit: int, path: str, number: int) -> LoadWarning:
+    message = (
+        f"line is {length:,} bytes, over the limit of {limit:,} "
+        "(STORMLOG_TUI_MAX_LINE_BYTES); skipped"
+    )
+    return make_warning("line-too-long", message, path, number)
+
+
+def _gave_up(path: str, number: int, rest: int) -> LoadWarning:
+    message = (
+        f"{MAX_BAD_RUN:,} consecutive lines up to line {number:,} could not be read: "
+        f"this is not telemetry; the rest of the file ({rest:,} lines) was not read"
+    )
+    return make_warning("gave-up", message, path, number)
 
 
 def parse_jsonl(
@@ -127,9 +158,9 @@ def parse_jsonl(
     warnings: list[LoadWarning] = []
     skip = 0
     view = memoryview(data)
-    if first_line == 1 and bytes(view[:3]) == _BOM:
+    if first_line == 1 and bytes(view[:3]) == BOM:
         warnings.append(make_warning("bom", "file starts with a UTF-8 byte-order mark", path, 1))
-        skip = len(_BOM)
+        skip = len(BOM)
     end = max(last_newline(view) + 1, skip)
     whole = isinstance(data, bytes) and skip == 0 and end == len(data)
     complete: Buffer = data if whole else view[skip:end]  # bytes keep the fast ASCII check
@@ -160,7 +191,8 @@ def _complete_rows(
 ) -> tuple[list[Any], npt.NDArray[np.int64]]:
     """Accepted rows of newline-terminated lines, and their line numbers."""
     data = lines.data
-    typed = _typed_rows(data, count) if data else []
+    too_long = bool(count) and lines.longest() > max_line_bytes()
+    typed = _typed_rows(data, count) if data and not too_long else None if too_long else []
     if typed is None:
         rows, numbers, problems = _slow_rows(lines, count, path, hint, first_line, False)
         warnings += problems
@@ -218,9 +250,9 @@ def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:
     """
 
     warnings: list[LoadWarning] = []
-    if data.startswith(_BOM):
+    if data.startswith(BOM):
         warnings.append(make_warning("bom", "file starts with a UTF-8 byte-order mark", path, 1))
-        data = data[len(_BOM) :]
+        data = data[len(BOM) :]
     try:
         text = jsonio.decode_text(data, Path(path))
     except ValueError as exc:

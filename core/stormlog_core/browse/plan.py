@@ -4,20 +4,22 @@ session hints and the warnings about manifests and segments that disagree."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from stormlog_core.browse.discover import Target
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.io.manifest import (
+    MANIFEST_FILENAME,
     SinkManifest,
     discover_segments,
+    load_manifest,
     manifest_path_for,
-    read_manifest,
     segment_paths,
 )
-from stormlog_core.schema.sessions import stable_legacy_session_id
+from stormlog_core.schema.row_checks import INT64_MAX
+from stormlog_core.schema.sessions import SessionSummary, stable_legacy_session_id
 
 
 @dataclass
@@ -47,13 +49,14 @@ class SinkPlan:
 def plan_sink(path: Path, target: int) -> SinkPlan:
     """Read a sink's manifest and list its segments (reference order)."""
     warnings: list[LoadWarning] = []
-    manifest = read_manifest(path)
+    manifest, problem = load_manifest(path)
     manifest_file = manifest_path_for(path)
-    if manifest is None and manifest_file is not None:
-        message = "manifest.json cannot be parsed as a JSON object; segments are read by name"
+    if problem is not None and manifest_file is not None:
+        message = f"{problem}; segments are read by name"
         warnings.append(make_warning("manifest-unreadable", message, str(manifest_file)))
     if manifest is not None:
-        warnings += _manifest_entry_warnings(manifest, path)
+        manifest, problems = _believable(manifest, path)
+        warnings += problems + _manifest_entry_warnings(manifest, path)
     fallback = stable_legacy_session_id(str(path.resolve()), "sink")
     listed = {seg.filename: seg for seg in (manifest.segments if manifest else [])}
     tasks = []
@@ -64,6 +67,40 @@ def plan_sink(path: Path, target: int) -> SinkPlan:
         tasks.append(FileTask(str(segment), "jsonl", hint, target, count))
     warnings += _segment_presence_warnings(path, manifest)
     return SinkPlan(path, manifest, tasks, warnings)
+
+
+def _believable(manifest: SinkManifest, path: Path) -> tuple[SinkManifest, list[LoadWarning]]:
+    """The manifest without entries whose values no record could hold: identity and times
+    outside 64 bits or inconsistent (rank >= world_size), segment names that are not plain
+    file names inside the sink (``..``, separators, absolute paths)."""
+    where = str(path / MANIFEST_FILENAME)
+    sessions = [s for s in manifest.sessions if _plausible_session(s)]
+    segments = [s for s in manifest.segments if _plain_name(s.filename)]
+    found = []
+    if len(sessions) < len(manifest.sessions):
+        count = len(manifest.sessions) - len(sessions)
+        message = (
+            f"{count} session entr(y/ies) ignored: rank, world_size or times out of range "
+            "(the records' own identity is used)"
+        )
+        found.append(make_warning("manifest-entry-invalid", message, where))
+    if len(segments) < len(manifest.segments):
+        bad = [s.filename for s in manifest.segments if not _plain_name(s.filename)]
+        shown = ", ".join(bad[:3])
+        message = f"{len(bad)} segment name(s) outside the sink ignored: {shown}"
+        found.append(make_warning("manifest-entry-invalid", message, where))
+    return replace(manifest, sessions=sessions, segments=segments), found
+
+
+def _plausible_session(summary: SessionSummary) -> bool:
+    identity = (summary.rank, summary.local_rank, summary.world_size, summary.pid)
+    times = (summary.started_at_ns, summary.ended_at_ns or 0)
+    in_range = all(abs(value) <= INT64_MAX for value in (*identity, *times))
+    return in_range and 0 <= summary.rank < summary.world_size
+
+
+def _plain_name(name: str) -> bool:
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
 
 
 def _manifest_entry_warnings(manifest: SinkManifest, path: Path) -> list[LoadWarning]:

@@ -3,6 +3,7 @@ processes when the load is large enough to repay them."""
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -14,7 +15,9 @@ from stormlog_core.browse.chunks import ParsedChunk, empty_chunk
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, make_warning
 from stormlog_core.browse.parse import parse_json_document, parse_jsonl
 from stormlog_core.browse.plan import FileTask
+from stormlog_core.io.files import PROBE_BYTES, NotRegularFile, open_regular
 from stormlog_core.io.gc_pause import gc_paused
+from stormlog_core.io.lines import BOM
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -58,10 +61,13 @@ def _read_file(task: FileTask) -> FileResult:
         )
         return _failed(task, make_warning("csv-export", message, task.path))
     try:
-        stat = path.stat()
-        data = _read_from(path, task.offset)
+        data, stat = _read_from(path, task.offset)
+    except NotJson as exc:
+        return _failed(task, make_warning("not-json", str(exc), task.path, 1))
     except FileNotFoundError:
         return _failed(task, make_warning("vanished", "file disappeared while loading", task.path))
+    except NotRegularFile as exc:
+        return _failed(task, make_warning("not-regular-file", f"is {exc.kind}", task.path))
     except IsADirectoryError:
         return _failed(task, make_warning("not-telemetry", "is a directory", task.path))
     except OSError as exc:
@@ -79,24 +85,42 @@ def _read_file(task: FileTask) -> FileResult:
 _buffers = threading.local()
 
 
-def _read_from(path: Path, offset: int) -> bytes | memoryview:
-    """The file's bytes from ``offset`` on. Opens read-only, takes no lock.
+class NotJson(ValueError):
+    """A file whose first bytes cannot start a JSON document or line."""
+
+
+def _check_json_start(handle: io.BufferedReader) -> None:
+    """Raise :class:`NotJson` when the first bytes cannot start JSON (the rest is not read)."""
+    head = handle.read(PROBE_BYTES)
+    handle.seek(0)
+    text = head.removeprefix(BOM)
+    start = text.lstrip(b" \t\r\n")[:1]
+    if start and start not in (b"{", b"["):
+        shown = repr(text[:16])[2:-1]
+        raise NotJson(f"does not start like JSON (first bytes: {shown}); the file was not read")
+
+
+def _read_from(path: Path, offset: int) -> tuple[bytes | memoryview, os.stat_result]:
+    """The file's bytes from ``offset`` on, and its status. Regular files only, opened
+    read-only without a lock; a whole file must start like JSON.
 
     A whole file is read into a buffer this thread reuses, which spares the page faults
     of a fresh allocation per segment; the view is only valid until the next call.
     """
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
+        stat = os.fstat(handle.fileno())
         if offset:
             handle.seek(offset)
-            return handle.read()
-        size = os.fstat(handle.fileno()).st_size
+            return handle.read(), stat
+        _check_json_start(handle)
         buffer: bytearray | None = getattr(_buffers, "buffer", None)
-        if buffer is None or len(buffer) < size + 1:
-            buffer = _buffers.buffer = bytearray(max(size + 1, 2 * (len(buffer or b""))))
-        read = handle.readinto(memoryview(buffer)[: size + 1])
-        if read <= size:
-            return memoryview(buffer)[:read]
-        return bytes(buffer[:read]) + handle.read()  # it grew while we read
+        if buffer is None or len(buffer) < stat.st_size + 1:
+            size = max(stat.st_size + 1, 2 * len(buffer or b""))
+            buffer = _buffers.buffer = bytearray(size)
+        read = handle.readinto(memoryview(buffer)[: stat.st_size + 1])
+        if read <= stat.st_size:
+            return memoryview(buffer)[:read], stat
+        return bytes(buffer[:read]) + handle.read(), stat  # it grew while we read
 
 
 def _failed(task: FileTask, warning: LoadWarning) -> FileResult:

@@ -15,6 +15,7 @@ from typing import Any, Final
 import msgspec
 
 from stormlog_core.errors import TelemetryFileError
+from stormlog_core.io.files import NotRegularFile, open_regular
 
 _decode = msgspec.json.Decoder().decode
 
@@ -48,9 +49,12 @@ def loads(data: bytes | str) -> Any:
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; unreadable files raise ``ValueError`` naming the path."""
     try:
-        return path.read_bytes()
+        with open_regular(path) as handle:
+            return handle.read()
     except FileNotFoundError:
         raise
+    except NotRegularFile as exc:
+        raise TelemetryFileError(str(exc)) from exc
     except IsADirectoryError as exc:
         raise TelemetryFileError(f"{path} is a directory, not a telemetry file") from exc
     except OSError as exc:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
 if TYPE_CHECKING:
     import numpy.typing as npt
+
+#: Lines longer than this are skipped with a warning (``STORMLOG_TUI_MAX_LINE_BYTES``).
+DEFAULT_MAX_LINE_BYTES: Final = 16 * 1024 * 1024
+
+
+def max_line_bytes() -> int:
+    """The line limit: ``STORMLOG_TUI_MAX_LINE_BYTES`` when set to a positive number."""
+    try:
+        value = int(os.environ.get("STORMLOG_TUI_MAX_LINE_BYTES", ""))
+    except ValueError:
+        return DEFAULT_MAX_LINE_BYTES
+    return value if value > 0 else DEFAULT_MAX_LINE_BYTES
+
+
+#: The UTF-8 byte-order mark some editors put at the start of a file.
+BOM: Final = b"\xef\xbb\xbf"
 
 Buffer = bytes | memoryview
 
@@ -35,6 +52,20 @@ class LineIndex:
         if self._ends is None:
             self._ends = newline_offsets(self.data)
         return self._ends
+
+    def length(self, index: int) -> int:
+        """Length of line ``index`` without its newline."""
+        ends = self.ends
+        start = 0 if index == 0 else int(ends[index - 1]) + 1
+        end = int(ends[index]) if index < len(ends) else len(self.data)
+        return end - start
+
+    def longest(self) -> int:
+        """Length of the longest newline-terminated line."""
+        ends = self.ends
+        if not len(ends):
+            return 0
+        return int(max(ends[0], np.max(np.diff(ends)) - 1 if len(ends) > 1 else 0))
 
     def get(self, index: int) -> bytes:
         """Line ``index`` (0-based) without its newline."""

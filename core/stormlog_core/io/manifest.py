@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from stormlog_core.io.files import MANIFEST_MAX_BYTES, NotRegularFile, TooLarge, read_limited
 from stormlog_core.schema.sessions import SessionSummary, summary_from_manifest_entry
 
 MANIFEST_FILENAME: Final = "manifest.json"
@@ -105,14 +106,29 @@ def parse_manifest(payload: object) -> SinkManifest | None:
 
 def read_manifest(path: str | Path) -> SinkManifest | None:
     """The manifest of a sink (directory, manifest or segment path); None if absent or bad."""
+    return load_manifest(path)[0]
+
+
+def load_manifest(path: str | Path) -> tuple[SinkManifest | None, str | None]:
+    """The manifest of a sink, or None and why it could not be used (None: there is none).
+
+    Only a regular file of at most ``MANIFEST_MAX_BYTES`` is read.
+    """
     manifest_path = manifest_path_for(Path(path))
     if manifest_path is None:
-        return None
+        return None, None
     try:
-        payload = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except Exception:  # unreadable or malformed: treated as no manifest
-        return None
-    return parse_manifest(payload)
+        data = read_limited(manifest_path, MANIFEST_MAX_BYTES)
+    except (NotRegularFile, TooLarge) as exc:
+        return None, str(exc).replace(str(manifest_path), "manifest.json", 1)
+    except OSError as exc:
+        return None, f"cannot read manifest.json: {exc.strerror or type(exc).__name__}"
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None, "manifest.json is not valid JSON"
+    manifest = parse_manifest(payload)
+    return manifest, None if manifest is not None else "manifest.json is not a JSON object"
 
 
 def discover_segments(directory: Path) -> list[Path]:
