@@ -80,8 +80,8 @@ def _believable(manifest: SinkManifest, path: Path) -> tuple[SinkManifest, list[
     if len(sessions) < len(manifest.sessions):
         count = len(manifest.sessions) - len(sessions)
         message = (
-            f"{count} session entr(y/ies) ignored: rank, world_size or times out of range "
-            "(the records' own identity is used)"
+            f"{count} session entr(y/ies) ignored: rank, world_size, job_id or times out of "
+            "range or of the wrong type (the records' own identity is used)"
         )
         found.append(make_warning("manifest-entry-invalid", message, where))
     if len(segments) < len(manifest.segments):
@@ -96,7 +96,8 @@ def _plausible_session(summary: SessionSummary) -> bool:
     identity = (summary.rank, summary.local_rank, summary.world_size, summary.pid)
     times = (summary.started_at_ns, summary.ended_at_ns or 0)
     in_range = all(abs(value) <= INT64_MAX for value in (*identity, *times))
-    return in_range and 0 <= summary.rank < summary.world_size
+    job_ok = summary.job_id is None or (isinstance(summary.job_id, str) and summary.job_id.strip())
+    return in_range and 0 <= summary.rank < summary.world_size and bool(job_ok)
 
 
 def _plain_name(name: str) -> bool:

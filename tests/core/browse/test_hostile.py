@@ -248,3 +248,18 @@ def test_segment_names_outside_the_sink_are_never_read(tmp_path: Path) -> None:
     )
     assert [s.session_id for s in dataset.sessions] == ["good"]
     assert all(str(secret) not in source for s in dataset.sessions for source in s.sources)
+
+
+@pytest.mark.parametrize("job_id", [7, ["a"], {"x": 1}, " "])
+def test_a_manifest_job_id_that_no_record_could_hold_is_not_believed(
+    tmp_path: Path, job_id: object
+) -> None:
+    root = sink(tmp_path / "sink")
+    manifest = json.loads((root / "manifest.json").read_text())
+    manifest["sessions"][0]["job_id"] = job_id
+    rewrite_manifest(root, sessions=manifest["sessions"])
+    other = write_jsonl(tmp_path / "b.jsonl", [v3_record(0, session_id="b", job_id="a")])
+    dataset = load_dataset([root, other])
+    assert "job_id" in warning(dataset, "manifest-entry-invalid").message
+    assert {s.session_id for s in dataset.sessions} == {"good", "b"}
+    assert {job.job_id for job in group_jobs(dataset.sessions)} == {None, "a"}
