@@ -27,6 +27,7 @@ from stormlog_core.browse.plan import FileTask, plan_sink, plan_targets
 from stormlog_core.browse.read import FileResult, read_file
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.files import open_regular
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import SinkManifest, manifest_path_for, read_manifest
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
@@ -37,6 +38,8 @@ from stormlog_core.schema.sessions import (
     status_from_stops,
 )
 
+#: Bytes before the read offset kept to recognise a file rewritten in place.
+FINGERPRINT_BYTES: Final = 64
 #: Seconds between full re-discoveries of the paths (new ranks, new sink directories).
 REDISCOVER_SECONDS: Final = 5.0
 
@@ -51,6 +54,8 @@ class FileState:
     lines: int
     mtime_ns: int
     gone: bool = False
+    #: The last bytes read (up to ``FINGERPRINT_BYTES``): a rewrite changes them.
+    fingerprint: bytes = b""
 
 
 @dataclass
@@ -95,6 +100,7 @@ class Follower:
         self.manifests: dict[int, SinkManifest] = {}
         self._manifest_keys: dict[int, tuple[int, int, int] | None] = {}
         self._reported_gone: set[str] = set()
+        self._failing: set[str] = set()
         self._last_discovery = 0.0
 
     # ------------------------------------------------------------------ loading
@@ -128,6 +134,7 @@ class Follower:
             offset=result.end,
             lines=task.first_line - 1 + result.chunk.lines,
             mtime_ns=result.mtime_ns,
+            fingerprint=_fingerprint(Path(task.path), result.end),
         )
 
     # ------------------------------------------------------------------ following
@@ -153,7 +160,7 @@ class Follower:
             self._check_manifest(index, update)
         results: list[FileResult] = []
         for state in sorted(self.files.values(), key=lambda s: s.task.path):
-            outcome = self._read_more(state, update)
+            outcome = self._read_safely(state, update)
             if outcome == "reload":
                 self.load()
                 return FollowUpdate(reloaded=True, sessions=self._ids())
@@ -227,12 +234,18 @@ class Follower:
             stat = os.stat(path)
         except FileNotFoundError:
             self._note_gone(state, update)
+            del self.files[state.task.path]  # its data stays in the sessions
             return None
         except OSError:
             return None
         if state.inode and (stat.st_ino != state.inode or stat.st_size < state.offset):
             return "reload"
+        if stat.st_size == state.offset and stat.st_mtime_ns == state.mtime_ns:
+            return None
+        if state.fingerprint and _fingerprint(path, state.offset) != state.fingerprint:
+            return "reload"  # rewritten in place (same inode, not shorter)
         if stat.st_size == state.offset:
+            state.mtime_ns = stat.st_mtime_ns
             return None
         task = FileTask(
             state.task.path,
@@ -252,7 +265,22 @@ class Follower:
         state.offset = result.end
         state.lines += result.chunk.lines
         state.mtime_ns = result.mtime_ns
+        state.fingerprint = _fingerprint(path, state.offset)
         return result
+
+    def _read_safely(self, state: FileState, update: FollowUpdate) -> FileResult | str | None:
+        """:meth:`_read_more`, with a failure reported (once per file) instead of raised,
+        so that one file cannot stop the others from being followed."""
+        try:
+            outcome = self._read_more(state, update)
+        except Exception as exc:
+            if state.task.path not in self._failing:
+                self._failing.add(state.task.path)
+                message = f"cannot follow this file ({type(exc).__name__}: {exc}); others go on"
+                update.warnings.append(make_warning("follow-error", message, state.task.path))
+            return None
+        self._failing.discard(state.task.path)
+        return outcome
 
     def _note_gone(self, state: FileState, update: FollowUpdate) -> None:
         if state.gone:
@@ -307,6 +335,17 @@ class Follower:
                 stale = session.stale_warning(now)
                 if stale is not None:
                     update.warnings.append(stale)
+
+
+def _fingerprint(path: Path, offset: int) -> bytes:
+    """The bytes just before ``offset`` (empty when they cannot be read)."""
+    start = max(0, offset - FINGERPRINT_BYTES)
+    try:
+        with open_regular(path) as handle:
+            handle.seek(start)
+            return handle.read(offset - start)
+    except OSError:
+        return b""
 
 
 def _empty_session(summary: SessionSummary) -> SessionData:

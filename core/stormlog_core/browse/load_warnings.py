@@ -97,6 +97,10 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         INFO,
         "A .json or .jsonl file in a searched directory that is not telemetry; not read.",
     ),
+    "follow-error": (
+        ERROR,
+        "A file could not be read while following; the other files are still followed.",
+    ),
     "empty-directory": (INFO, "A directory holds no telemetry files."),
 }
 

@@ -1,0 +1,97 @@
+"""Following without silent loss: rewrites in place, bad records, failing files, deleted
+segments. What the follower holds must match what a fresh load of the files finds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from generators import v3_record, write_sink
+
+from stormlog_core.browse import follow as follow_module
+from stormlog_core.browse import load_dataset
+from stormlog_core.browse.follow import Follower
+from stormlog_core.browse.read import FileResult, read_file
+
+
+def lines(indexes: range, **overrides: object) -> str:
+    return "".join(json.dumps(v3_record(i, **overrides)) + "\n" for i in indexes)
+
+
+def contexts(path: Path | Follower) -> list[str]:
+    """Every loaded record's timestamp, as the follower or a fresh load sees it."""
+    dataset = path.dataset if isinstance(path, Follower) else load_dataset([path])
+    return [str(int(t)) for session in dataset.sessions for t in session.series.timestamp_ns]
+
+
+def test_a_file_rewritten_longer_in_place_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    path.write_text(lines(range(100)))
+    follower = Follower([path])
+    follower.load()
+    with path.open("r+") as handle:  # same inode: truncate and write more than before
+        handle.truncate(0)
+        handle.write(lines(range(100, 300)))
+    follower.refresh()
+    assert contexts(follower) == contexts(path)
+    assert len(contexts(follower)) > 100  # the rewrite is longer than what was read
+    assert not [w for w in follower.dataset.warnings if w.code == "malformed-json"]
+
+
+def test_a_deep_record_appended_while_following_loses_only_itself(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    path.write_text(lines(range(5)))
+    follower = Follower([path])
+    follower.load()
+    deep = json.dumps(v3_record(5, event_type="warning", metadata={"x": "DEEP"}))
+    deep = deep.replace('"DEEP"', '{"a":' * 50_000 + "1" + "}" * 50_000)
+    with path.open("a") as handle:
+        handle.write(deep + "\n")
+    update = follower.refresh()
+    assert [w.line for w in update.warnings if w.code == "malformed-json"] == [6]
+    with path.open("a") as handle:
+        handle.write(lines(range(6, 55)))
+    assert follower.refresh().records == 49
+    assert follower.dataset.sessions[0].event_count == 54
+
+
+def test_a_file_that_fails_is_reported_and_the_others_are_still_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken, fine = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    broken.write_text(lines(range(3), session_id="a"))
+    fine.write_text(lines(range(3), session_id="b"))
+    follower = Follower([tmp_path])
+    follower.load()
+
+    def read(task: follow_module.FileTask) -> FileResult:
+        if task.path == str(broken):
+            raise RuntimeError("simulated bug")
+        return read_file(task)
+
+    monkeypatch.setattr(follow_module, "read_file", read)
+    for path in (broken, fine):
+        with path.open("a") as handle:
+            handle.write(lines(range(3, 6), session_id=path.stem))
+    update = follower.refresh()
+    [failed] = [w for w in update.warnings if w.code == "follow-error"]
+    assert failed.path == str(broken) and "simulated bug" in failed.message
+    session = follower.dataset.session("b")
+    assert session is not None and session.event_count == 6
+    assert not [w for w in follower.refresh().warnings if w.code == "follow-error"]  # once
+
+
+def test_a_deleted_segment_keeps_its_data_and_drops_its_state(tmp_path: Path) -> None:
+    records = [v3_record(i, session_id="s") for i in range(30)]
+    root = write_sink(tmp_path / "sink", [("s", records)], rollover_max_events=10)
+    follower = Follower([root])
+    follower.load()
+    first = sorted(root.glob("segment-*.jsonl"))[0]
+    known = len(follower.files)
+    first.unlink()
+    update = follower.refresh()
+    assert any(w.code == "segment-missing" for w in update.warnings)
+    assert len(follower.files) == known - 1
+    assert follower.dataset.sessions[0].event_count == 30
+    assert not follower.refresh().warnings  # reported once
