@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from generators import v3_record, write_sink
@@ -12,10 +13,11 @@ from generators import v3_record, write_sink
 from stormlog_core.browse import follow as follow_module
 from stormlog_core.browse import load_dataset
 from stormlog_core.browse.follow import Follower
+from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.read import FileResult, read_file
 
 
-def lines(indexes: range, **overrides: object) -> str:
+def lines(indexes: range, **overrides: Any) -> str:
     return "".join(json.dumps(v3_record(i, **overrides)) + "\n" for i in indexes)
 
 
@@ -65,7 +67,7 @@ def test_a_file_that_fails_is_reported_and_the_others_are_still_followed(
     follower = Follower([tmp_path])
     follower.load()
 
-    def read(task: follow_module.FileTask) -> FileResult:
+    def read(task: FileTask) -> FileResult:
         if task.path == str(broken):
             raise RuntimeError("simulated bug")
         return read_file(task)
