@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES: Final = 16 * 1024 * 1024
 
 
+_PR_SET_PDEATHSIG: Final = 1
 #: The same where worker start-up is slow (no fork from a threaded process).
 PARALLEL_MIN_BYTES_THREADED: Final = 256 * 1024 * 1024
 
@@ -150,7 +151,7 @@ def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | N
     """
     import multiprocessing  # only large loads pay for these imports
 
-    count = workers if workers is not None else min(2, os.cpu_count() or 1)
+    count = workers if workers is not None else worker_count()
     methods = multiprocessing.get_all_start_methods()
     can_fork = "fork" in methods and threading.active_count() == 1
     minimum = PARALLEL_MIN_BYTES if can_fork else PARALLEL_MIN_BYTES_THREADED
@@ -159,7 +160,36 @@ def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | N
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if can_fork else ("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method))
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=die_with_parent)
+
+
+def worker_count() -> int:
+    """Worker processes for a large load: ``STORMLOG_TUI_WORKERS`` when set, else every
+    core this process may run on (its CPU affinity, as a batch scheduler sets it)."""
+    try:
+        wanted = int(os.environ.get("STORMLOG_TUI_WORKERS", ""))
+    except ValueError:
+        wanted = 0
+    if wanted > 0:
+        return wanted
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def die_with_parent() -> None:
+    """In a worker: be killed when the process that started it dies (Linux), so a killed
+    browser or ``--summary`` never leaves parsers behind."""
+    import signal
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's shutdown in ``_parallel`` still ends the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def _task_size(task: FileTask) -> int:
@@ -204,8 +234,17 @@ def _parallel(tasks: Sequence[FileTask], workers: int | None) -> Iterable[FileRe
         yield from executor.map(read_file, tasks)
     except (OSError, ValueError, RuntimeError):  # BrokenProcessPool is a RuntimeError
         return
+    except BaseException:  # Ctrl-C, a signal, the consumer gone: stop the workers now
+        _terminate(executor)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(executor: Executor) -> None:
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
 
 
 def prepare_workers() -> None:
