@@ -2,7 +2,8 @@
 """Set up a local environment and run the project: `python3 dev.py demo|test|check|bench`.
 
 Needs only Python >= 3.10 and git. It creates `.venv/` next to this file (once), installs
-both distributions in editable mode (`core/` and the app) and then runs the command:
+both distributions in editable mode (`core/` and the app), with the tool versions pinned in
+`constraints.txt`, and then runs the command:
 
     demo   launch stormlog-tui on the live demo (a simulated 8-rank job)
     test   lint (ruff), format check, types (mypy), import contracts, and the whole test suite
@@ -22,6 +23,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+CONSTRAINTS = ROOT / "constraints.txt"
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
@@ -29,7 +31,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def _stamp(extras: str) -> str:
     digest = hashlib.sha256(extras.encode())
-    for name in ("pyproject.toml", "core/pyproject.toml"):
+    for name in ("pyproject.toml", "core/pyproject.toml", CONSTRAINTS.name):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()
 
@@ -55,7 +57,8 @@ def ensure_env(extras: str = "") -> None:
     cmd = [str(PY), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     print(f"installing stormlog-core and stormlog-tui{f'[{extras}]' if extras else ''} ...")
     subprocess.run([*cmd, "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*cmd, "-e", "./core", "-e", app], check=True, cwd=ROOT)
+    pins = ["-c", str(CONSTRAINTS)]
+    subprocess.run([*cmd, *pins, "-e", "./core", "-e", app], check=True, cwd=ROOT)
     stamp_file.write_text(wanted)
 
 

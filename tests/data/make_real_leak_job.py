@@ -136,7 +136,7 @@ def main() -> None:
             raise SystemExit(f"a rank process failed ({process.returncode})")
         reports.append(json.loads(out.strip().splitlines()[-1]))
     leak = next(r for r in reports if r["rank"] == LEAK_RANK)
-    import stormlog
+    import stormlog  # type: ignore[import-untyped]
 
     truth = {
         "produced_by": f"stormlog {stormlog.__version__}",

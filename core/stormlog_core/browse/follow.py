@@ -289,14 +289,7 @@ class Follower:
         if state.task.path in self._reported_gone:
             return
         self._reported_gone.add(state.task.path)
-        name = Path(state.task.path).name
-        if state.offset:
-            message = f"{name} was deleted (retention) after it was read; its data stays loaded"
-        else:
-            message = f"{name} was deleted (retention) before it could be read; its events are lost"
-        update.warnings.append(
-            make_warning("segment-missing", message, state.task.path, None, state.task.hint)
-        )
+        update.warnings.append(_gone_warning(state))
 
     def _merge(self, results: list[FileResult], update: FollowUpdate) -> None:
         """Append new rows to their sessions; build sessions seen for the first time."""
@@ -335,6 +328,16 @@ class Follower:
                 stale = session.stale_warning(now)
                 if stale is not None:
                     update.warnings.append(stale)
+
+
+def _gone_warning(state: FileState) -> LoadWarning:
+    """A followed file was deleted (retention): whether its data had been read."""
+    name = Path(state.task.path).name
+    if state.offset:
+        message = f"{name} was deleted (retention) after it was read; its data stays loaded"
+    else:
+        message = f"{name} was deleted (retention) before it could be read; its events are lost"
+    return make_warning("segment-missing", message, state.task.path, None, state.task.hint)
 
 
 def _fingerprint(path: Path, offset: int) -> bytes:

@@ -14,21 +14,24 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import generators as gen
 import pytest
-from core_compare import (
-    OURS,
-    REF,
+import stormlog.telemetry as REF  # type: ignore[import-untyped]
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import stormlog_core.telemetry as OURS
+
+from .core_compare import (
     assert_same,
     event_view,
     load_both,
     projection_view,
 )
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-from telemetry_strategies import (
+from .telemetry_strategies import (
     FileCase,
     any_record,
     converter_kwargs,
@@ -40,7 +43,7 @@ from telemetry_strategies import (
     valid_records,
 )
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+REAL = Path(__file__).resolve().parents[2] / "data" / "real"
 # STORMLOG_HYPOTHESIS_EXAMPLES=5000 runs a deeper search by hand; the suite stays fast.
 _EXAMPLES = int(os.environ.get("STORMLOG_HYPOTHESIS_EXAMPLES", "200"))
 HYPOTHESIS = settings(
@@ -274,7 +277,7 @@ def _odd_manifest_sink(root: Path, manifest: Any) -> Path:
 def _edge_cases(tmp: Path) -> dict[str, tuple[Path, dict[str, Any]]]:
     nel = gen.v3_record(0, context="a\x85b")
     line = json.dumps(gen.v3_record(1)) + "\n"
-    cases = {
+    cases: dict[str, tuple[Path, dict[str, Any]]] = {
         "jsonl_raw_nel_splits_line": (
             _write(tmp / "nel.jsonl", json.dumps(nel, ensure_ascii=False) + "\n" + line),
             {},
@@ -368,10 +371,11 @@ def test_relative_paths_load_identically(
 def test_default_and_requested_session(tmp_path: Path) -> None:
     sink = gen.write_multi_session_sink(tmp_path / "multi")
     for session_id in ("sess-1", "sess-2", "absent"):
-        assert_same(
-            lambda m, s=session_id: m.load_telemetry_events(sink, session_id=s),
-            lambda m, events: [event_view(m, e) for e in events],
-        )
+
+        def load(module: ModuleType, s: str = session_id) -> Any:
+            return module.load_telemetry_events(sink, session_id=s)
+
+        assert_same(load, lambda m, events: [event_view(m, e) for e in events])
     default = OURS.load_telemetry_events(sink)
     assert {e.session_id for e in default} == {"sess-1"}  # completed beats interrupted
 

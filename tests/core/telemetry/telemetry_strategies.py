@@ -30,7 +30,7 @@ EVENT_TYPES = [
 ]
 COLLECTORS = ["stormlog.cuda_tracker", "stormlog.cpu_tracker", "stormlog.mps_tracker", "x"]
 
-names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
+names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=8)
 non_blank = names.filter(lambda s: bool(s.strip()))
 small_ids = st.sampled_from(["s1", "s2", "s3", "legacy-x", "é"])
 json_leaf = st.one_of(
@@ -135,13 +135,29 @@ def valid_records(draw: st.DrawFn, schema: int = 3) -> Record:
 
 
 any_valid_record = st.one_of(valid_records(3), valid_records(2))
-BAD_VALUES = [None, True, False, 1.5, -1, -2, 0, "", " ", "x", [], {}, 2**64, -(2**64), "3"]
+BAD_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    1.5,
+    -1,
+    -2,
+    0,
+    "",
+    " ",
+    "x",
+    [],
+    {},
+    2**64,
+    -(2**64),
+    "3",
+]
 
 
 @st.composite
 def near_valid_records(draw: st.DrawFn) -> Record:
     """Return a valid record with one field dropped, given a wrong value, or one unknown added."""
-    record = draw(any_valid_record)
+    record: Record = draw(any_valid_record)
     kind = draw(st.sampled_from(["drop", "wrong", "unknown", "session_in_v2"]))
     if kind == "drop":
         del record[draw(st.sampled_from(sorted(record)))]

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import stormlog.telemetry as REF
+import stormlog.telemetry as REF  # type: ignore[import-untyped]
 
 import stormlog_core.telemetry as OURS
 

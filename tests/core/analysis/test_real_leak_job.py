@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import stormlog.telemetry as REF
+import stormlog.telemetry as REF  # type: ignore[import-untyped]
 
 import stormlog_core.telemetry as OURS
 from stormlog_core.analysis.job_stats import JobStats, job_stats
 from stormlog_core.analysis.jobs import group_jobs
 from stormlog_core.browse.dataset import load_dataset
 
-CAPTURE = Path(__file__).resolve().parents[1] / "data" / "real_leak_job"
+CAPTURE = Path(__file__).resolve().parents[2] / "data" / "real_leak_job"
 TRUTH: dict[str, Any] = json.loads((CAPTURE / "truth.json").read_text())
 LEAK: int = TRUTH["leak_rank"]
 INTERVAL_NS = round(TRUTH["sampling_interval_s"] * 1e9)

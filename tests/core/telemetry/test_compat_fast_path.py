@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_compare import load_both
 from generators import v3_record
+
+from .core_compare import load_both
 
 BIG = 2**60
 

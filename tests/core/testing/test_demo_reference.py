@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stormlog import telemetry as reference
+from stormlog import telemetry as reference  # type: ignore[import-untyped]
 
 from stormlog_core import telemetry as ours
 from stormlog_core.browse.dataset import load_dataset

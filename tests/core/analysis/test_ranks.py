@@ -94,6 +94,7 @@ def _true_onset_ns(spec: JobSpec, clock_shift_ns: int = 0) -> int:
 
 def _assert_only_the_leak_is_flagged(stats: JobStats, spec: JobSpec, shift_ns: int = 0) -> None:
     leak = spec.leak_rank
+    assert leak is not None
     assert stats.outliers == [leak]
     verdict = stats.verdict(leak)
     assert verdict.outlier and verdict.reasons
@@ -140,6 +141,7 @@ def test_a_collector_failure_on_one_rank_is_reported(tmp_path: Path) -> None:
     (stats,) = all_job_stats(load_dataset([tmp_path]).sessions)
     interval_ns = spec.interval_ms * 1_000_000
     by_rank = {s.rank: s for s in stats.ranks}
+    assert spec.degraded_rank is not None
     degraded = by_rank[spec.degraded_rank]
     lost = int(spec.samples_per_rank * 0.6) - int(spec.samples_per_rank * 0.5)
     assert degraded.collector_degradations == 1
@@ -184,6 +186,7 @@ def test_a_rank_higher_from_the_start_diverges_at_its_first_sample() -> None:
 def test_ranks_are_aligned_on_their_first_sample_and_large_offsets_are_noted() -> None:
     spec = JobSpec(seed=4)
     shift = 90 * 10**9
+    assert spec.leak_rank is not None
     stats = _in_memory_job(spec, shifts={spec.leak_rank: shift, 6: -shift // 3})
     _assert_only_the_leak_is_flagged(stats, spec, shift)
     assert stats.clock_offset_ns >= shift

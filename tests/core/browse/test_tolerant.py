@@ -87,7 +87,7 @@ def test_invalid_record_carries_stormlogs_own_message(tmp_path: Path) -> None:
     "overrides", [{"timestamp_ns": 2**63}, {"rank": 2**63, "world_size": 2**64 - 1}]
 )
 def test_values_beyond_64_bits_are_skipped_with_a_warning(
-    tmp_path: Path, overrides: dict[str, int]
+    tmp_path: Path, overrides: dict[str, Any]
 ) -> None:
     bad = json.dumps(v3_record(1, **overrides)).encode()
     dataset = load_dataset([lines_file(tmp_path / "run.jsonl", [good(0), bad, good(2)])])
@@ -323,14 +323,14 @@ def test_arbitrary_bytes_never_raise(tmp_path_factory: Any, chunks: list[bytes])
 def test_the_documented_catalogue_is_the_code_catalogue() -> None:
     from stormlog_core.browse.catalogue_doc import catalogue_markdown
 
-    docs = Path(__file__).resolve().parents[2] / "docs" / "warnings.md"
+    docs = Path(__file__).resolve().parents[3] / "docs" / "warnings.md"
     assert docs.read_text(encoding="utf-8") == catalogue_markdown()
 
 
 def test_every_code_the_loader_emits_is_catalogued() -> None:
     import re
 
-    core = Path(__file__).resolve().parents[2] / "core" / "stormlog_core"
+    core = Path(__file__).resolve().parents[3] / "core" / "stormlog_core"
     source = "\n".join(path.read_text() for path in core.rglob("*.py"))
     used = set(re.findall(r'make_warning\(\s*"([a-z0-9-]+)"', source))
     assert used and used <= set(CATALOGUE)

@@ -6,17 +6,28 @@ import dataclasses
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from generators import BASE_NS, session_records, v3_record
-from stormlog.session import create_session_summary
-from stormlog.telemetry import load_telemetry_sessions, telemetry_event_to_dict
-from stormlog.telemetry_sink import AppendOnlyTelemetrySink, TelemetrySinkConfig
+from stormlog.session import create_session_summary  # type: ignore[import-untyped]
+from stormlog.telemetry import load_telemetry_sessions, telemetry_event_to_dict  # type: ignore[import-untyped]
+from stormlog.telemetry_sink import AppendOnlyTelemetrySink, TelemetrySinkConfig  # type: ignore[import-untyped]
 
 from stormlog_core.testing.writer import SinkWriter
 
-LIMITS: dict[str, int] = {
+
+class Limits(TypedDict):
+    """The size limits both writers get (keyword arguments of either)."""
+
+    rollover_max_events: int
+    rollover_max_bytes: int
+    retention_max_files: int
+    retention_max_total_bytes: int
+    flush_every_events: int
+
+
+LIMITS: Limits = {
     "rollover_max_events": 3,
     "rollover_max_bytes": 4096,
     "retention_max_files": 3,
@@ -192,4 +203,5 @@ def test_second_start_session_while_running_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("limit", sorted(LIMITS))
 def test_limits_below_one_are_refused(tmp_path: Path, limit: str) -> None:
     with pytest.raises(ValueError, match=f"{limit} must be >= 1"):
-        SinkWriter(tmp_path, **{limit: 0})
+        invalid: dict[str, Any] = {limit: 0}
+        SinkWriter(tmp_path, **invalid)

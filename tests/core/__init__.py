@@ -1,0 +1,1 @@
+"""Core tests, one folder per layer of ``stormlog_core`` (schema, telemetry, browse, ...)."""

@@ -1,0 +1,1 @@
+"""Tests of ``stormlog_core.analysis``: jobs, rank statistics and divergence."""

@@ -1,0 +1,1 @@
+"""Tests of ``stormlog_core.browse``: the tolerant loader and following growing sinks."""

@@ -1,0 +1,1 @@
+"""Tests of ``stormlog_core.schema``: record validation and its messages."""
