@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 from stormlog_core.browse.assemble import assemble_sessions, check_jobs
 from stormlog_core.browse.discover import Discovery, Target, discover
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, sort_warnings
+from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
 from stormlog_core.browse.plan import plan_targets
 from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
 from stormlog_core.browse.session_data import SessionData
@@ -35,6 +36,8 @@ class Dataset:
     sessions: list[SessionData] = field(default_factory=list)
     warnings: list[LoadWarning] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    #: OOM flight-recorder bundles found below the paths.
+    bundles: list[OomBundle] = field(default_factory=list)
 
     def session(self, session_id: str) -> SessionData | None:
         """The session with this id, if loaded."""
@@ -95,8 +98,19 @@ def load_targets(
     sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
     warnings += session_warnings + check_jobs(sessions)
     dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
+    dataset.bundles = find_bundles(found.roots)
+    attach_ooms(dataset.sessions, dataset.bundles)
     count_warnings_per_session(dataset)
     return dataset, results, manifests
+
+
+def attach_ooms(sessions: Sequence[SessionData], bundles: Sequence[OomBundle]) -> None:
+    """Set each session's ``oom`` (its first OOM event, with its bundle's message)."""
+    for session in sessions:
+        summary = session.summary
+        session.oom = session_oom(
+            session.events, session.session_id, summary.pid, summary.host, bundles
+        )
 
 
 def count_warnings_per_session(dataset: Dataset) -> None:

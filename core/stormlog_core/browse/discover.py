@@ -40,6 +40,8 @@ class Discovery:
 
     targets: list[Target] = field(default_factory=list)
     warnings: list[LoadWarning] = field(default_factory=list)
+    #: The paths that were searched (OOM bundles are looked for below them too).
+    roots: list[Path] = field(default_factory=list)
 
 
 def is_sink_dir(path: Path) -> bool:
@@ -150,7 +152,7 @@ def _on_error(found: Discovery):  # type: ignore[no-untyped-def]
 
 def discover(paths: list[Path]) -> Discovery:
     """Every sink and telemetry file under ``paths``, each once, in a stable order."""
-    found = Discovery()
+    found = Discovery(roots=[Path(raw) for raw in paths])
     for raw in paths:
         path = Path(raw)
         kind = path_kind(path)

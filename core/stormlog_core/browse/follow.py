@@ -20,9 +20,15 @@ from typing import Final
 import numpy as np
 
 from stormlog_core.browse.assemble import Part, build_session, split_result
-from stormlog_core.browse.dataset import Dataset, count_warnings_per_session, load_targets
+from stormlog_core.browse.dataset import (
+    Dataset,
+    attach_ooms,
+    count_warnings_per_session,
+    load_targets,
+)
 from stormlog_core.browse.discover import Target, discover
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning, sort_warnings
+from stormlog_core.browse.oom import find_bundles
 from stormlog_core.browse.plan import FileTask, plan_sink, plan_targets
 from stormlog_core.browse.read import FileResult, read_file
 from stormlog_core.browse.series import Series
@@ -37,6 +43,7 @@ from stormlog_core.schema.sessions import (
     session_sort_key,
     status_from_stops,
 )
+from stormlog_core.schema.taxonomy import EventKind
 
 #: Bytes before the read offset kept to recognise a file rewritten in place.
 FINGERPRINT_BYTES: Final = 64
@@ -167,6 +174,7 @@ class Follower:
             if isinstance(outcome, FileResult):
                 results.append(outcome)
         self._merge(results, update)
+        _refresh_ooms(self.dataset, update.sessions, self.paths)
         self._refresh_staleness(update)
         if update.changed or update.status_changed:
             self.dataset.sessions.sort(key=lambda s: session_sort_key(s.summary))
@@ -328,6 +336,17 @@ class Follower:
                 stale = session.stale_warning(now)
                 if stale is not None:
                     update.warnings.append(stale)
+
+
+def _refresh_ooms(dataset: Dataset, session_ids: Sequence[str], roots: Sequence[Path]) -> None:
+    """OOMs of the sessions that grew; bundles are looked for again when an OOM has none
+    yet (stormlog writes the bundle just after the OOM event)."""
+    grown = [s for s in dataset.sessions if s.session_id in set(session_ids)]
+    if not any(e.kind is EventKind.OOM for s in grown for e in s.events):
+        return
+    if any(s.oom is None or s.oom.bundle is None for s in grown):
+        dataset.bundles = find_bundles(roots)
+    attach_ooms(grown, dataset.bundles)
 
 
 def _gone_warning(state: FileState) -> LoadWarning:

@@ -9,6 +9,7 @@ import numpy as np
 
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
+from stormlog_core.browse.oom import OomReport
 from stormlog_core.browse.series import Series
 from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary
 
@@ -52,6 +53,8 @@ class SessionData:
     stale: bool = False
     warning_count: int = 0
     restarts: int = 0
+    #: The session's OOM (its first OOM event and what its bundle says), if it had one.
+    oom: OomReport | None = None
 
     @property
     def session_id(self) -> str:
