@@ -13,7 +13,12 @@ import numpy as np
 from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series
-from stormlog_core.browse.session_data import GAP_INTERVALS, SessionData, gap_threshold_ns
+from stormlog_core.browse.session_data import (
+    GAP_INTERVALS,
+    SessionData,
+    gap_threshold_ns,
+    reorder_tolerance_ns,
+)
 from stormlog_core.io.manifest import SinkManifest
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import (
@@ -21,6 +26,7 @@ from stormlog_core.schema.sessions import (
     session_sort_key,
     status_from_stops,
 )
+from stormlog_core.schema.units import format_clock, format_duration
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -92,14 +98,29 @@ def _where(columns: dict[str, npt.NDArray[Any]], parts: list[Part], row: int) ->
 
 
 def _backwards(
-    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str
-) -> list[LoadWarning]:
-    steps = np.flatnonzero(np.diff(columns["timestamp_ns"]) < 0)
-    if not len(steps):
-        return []
-    path, line = _where(columns, parts, int(steps[0]) + 1)
-    message = f"timestamps go backwards {len(steps)} time(s); first at this line"
-    return [make_warning("time-backwards", message, path, line, session_id)]
+    columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, tolerance: int
+) -> tuple[bool, list[LoadWarning]]:
+    """Whether records must be sorted, and a warning when a step back is larger than
+    ``tolerance`` (stormlog's sampler and event threads interleave by less than that)."""
+    diffs = np.diff(columns["timestamp_ns"])
+    if not len(diffs) or diffs.min() >= 0:
+        return False, []
+    large = np.flatnonzero(diffs < -tolerance)
+    if not len(large):
+        return True, []
+    path, line = _where(columns, parts, int(large[0]) + 1)
+    return True, [time_backwards(len(large), int(-diffs.min()), tolerance, path, line, session_id)]
+
+
+def time_backwards(
+    count: int, worst_ns: int, tolerance: int, path: str, line: int, session_id: str
+) -> LoadWarning:
+    """The warning for records that go back in time by more than the tolerance."""
+    message = (
+        f"timestamps go back by up to {format_duration(worst_ns)} {count} time(s), more than "
+        f"the {format_duration(tolerance)} tolerated; first at this line (shown in time order)"
+    )
+    return make_warning("time-backwards", message, path, line, session_id)
 
 
 def _duplicates(
@@ -160,23 +181,28 @@ def _canonical(metadata: str | dict[str, Any]) -> str:
     return json.dumps(metadata, sort_keys=True, default=str)
 
 
-def _gaps(session: SessionData) -> list[LoadWarning]:
-    series, session_id = session.series, session.session_id
-    times = series.timestamp_ns[series.is_sample]
+def _gaps(
+    session: SessionData, columns: dict[str, npt.NDArray[Any]], parts: list[Part], sample: int
+) -> list[LoadWarning]:
+    """One warning for the sampling gaps of a session, at the first sample after the
+    longest gap."""
+    rows = np.flatnonzero(columns["etype"] == sample)
+    times = columns["timestamp_ns"][rows]
     if len(times) < 2:
         return []
-    interval_ms = session.interval_ns / 1e6
     limit = gap_threshold_ns(session.interval_ns)
     steps = np.diff(times)
     long = np.flatnonzero(steps > limit)
     if not len(long):
         return []
     worst = int(long[np.argmax(steps[long])])
+    path, line = _where(columns, parts, int(rows[worst + 1]))
     message = (
-        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x {interval_ms:g} ms; "
-        f"longest {steps[worst] / 1e9:.1f} s starting at t={int(times[worst])} ns"
+        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x "
+        f"{format_duration(session.interval_ns)}; longest {format_duration(int(steps[worst]))} "
+        f"from {format_clock(int(times[worst]))}, ending at this line"
     )
-    return [make_warning("sampling-gap", message, None, None, session_id)]
+    return [make_warning("sampling-gap", message, path, line, session.session_id)]
 
 
 def _identity_warnings(
@@ -221,8 +247,9 @@ def build_session(
     sample_code: int,
 ) -> tuple[SessionData, list[LoadWarning]]:
     columns = _concat(parts)
-    warnings = _backwards(columns, parts, session_id)
-    if warnings:  # only then is a (stable) sort needed
+    tolerance = reorder_tolerance_ns(parts[0].info.sampling_interval_ms * 1_000_000)
+    unsorted, warnings = _backwards(columns, parts, session_id, tolerance)
+    if unsorted:  # only then is a (stable) sort needed
         order = np.argsort(columns["timestamp_ns"], kind="stable")
         columns = {name: column[order] for name, column in columns.items()}
     dropped, found = _duplicates(columns, parts, session_id, sample_code)
@@ -247,7 +274,7 @@ def build_session(
         device_id=first.device_id,
         last_write_ns=max(part.mtime_ns for part in parts) or None,
     )
-    warnings += _gaps(data)
+    warnings += _gaps(data, columns, parts, sample_code)
     warnings += _identity_warnings(columns, parts, session_id)
     return data, warnings
 

@@ -19,7 +19,7 @@ from typing import Final
 
 import numpy as np
 
-from stormlog_core.browse.assemble import Part, build_session, split_result
+from stormlog_core.browse.assemble import Part, build_session, split_result, time_backwards
 from stormlog_core.browse.dataset import (
     Dataset,
     attach_ooms,
@@ -32,7 +32,7 @@ from stormlog_core.browse.oom import find_bundles
 from stormlog_core.browse.plan import FileTask, plan_sink, plan_targets
 from stormlog_core.browse.read import FileResult, read_file
 from stormlog_core.browse.series import Series
-from stormlog_core.browse.session_data import SessionData
+from stormlog_core.browse.session_data import SessionData, reorder_tolerance_ns
 from stormlog_core.io.files import open_regular
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import SinkManifest, manifest_path_for, read_manifest
@@ -380,18 +380,16 @@ def _append(session: SessionData, part: Part, sample_code: int) -> list[LoadWarn
     order = np.argsort(columns["timestamp_ns"], kind="stable")
     warnings: list[LoadWarning] = []
     times = columns["timestamp_ns"]
-    if len(session.series) and len(times) and times.min() < session.series.timestamp_ns[-1]:
-        first = int(np.flatnonzero(times < session.series.timestamp_ns[-1])[0])
-        message = "appended records go back in time; they are merged in time order"
-        warnings.append(
-            make_warning(
-                "time-backwards",
-                message,
-                part.path,
-                int(columns["line"][first]),
-                session.session_id,
+    tolerance = reorder_tolerance_ns(session.interval_ns)
+    if len(session.series) and len(times):
+        back = session.series.timestamp_ns[-1] - times
+        late = np.flatnonzero(back > tolerance)
+        if len(late):
+            line = int(columns["line"][late[0]])
+            worst = int(back.max())
+            warnings.append(
+                time_backwards(len(late), worst, tolerance, part.path, line, session.session_id)
             )
-        )
     session.series.append(
         Series(
             times[order],

@@ -32,6 +32,16 @@ def gap_threshold_ns(interval_ns: int) -> int:
     return int(max(GAP_INTERVALS * interval_ns, GAP_MIN_SECONDS * 1e9))
 
 
+def reorder_tolerance_ns(interval_ns: int) -> int:
+    """How far back a record may be stamped before the previous one without a warning.
+
+    Stormlog's tracker stamps samples on its sampling thread and events (phases,
+    allocations, alerts) on the caller's thread; their records interleave out of order by
+    less than one sampling interval. Larger steps back are real clock problems.
+    """
+    return max(interval_ns, 0)
+
+
 def stale_after_ns(sampling_interval_ms: int) -> int:
     """How long a running session's files may stay unchanged before it counts as stale."""
     return int(max(STALE_MIN_SECONDS * 1e9, STALE_INTERVALS * sampling_interval_ms * 1e6))

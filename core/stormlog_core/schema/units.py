@@ -29,3 +29,25 @@ def format_rate(bytes_per_s: float, unit: int | None = None) -> str:
     unit = rate_unit(abs(bytes_per_s)) if unit is None else unit
     scaled = round(bytes_per_s / 1024**unit, 1) + 0.0  # no "-0.0"
     return f"{scaled:.1f} {_UNITS[unit]}/s"
+
+
+def format_duration(ns: float) -> str:
+    """A duration in the unit that suits it: ``850 ms``, ``1.1 s``, ``2m05s``, ``1h02m``."""
+    seconds = ns / 1e9
+    if abs(seconds) < 1:
+        return f"{ns / 1e6:.3g} ms" if abs(ns) >= 1e6 else f"{ns / 1e3:.3g} µs"
+    if abs(seconds) < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{rest:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def format_clock(ns: int) -> str:
+    """A wall-clock instant in UTC, to the millisecond: ``14:02:31.250 UTC``."""
+    import datetime
+
+    instant = datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc)
+    return instant.strftime("%H:%M:%S.") + f"{instant.microsecond // 1000:03d} UTC"
