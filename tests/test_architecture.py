@@ -54,13 +54,17 @@ ANALYSIS_ALL = [
     "Divergence",
     "Job",
     "JobStats",
+    "PhaseInterval",
+    "PhaseStats",
     "RankStats",
     "RankTimeline",
     "all_job_stats",
     "format_ranks",
     "group_jobs",
     "job_stats",
+    "phase_table",
     "rank_stats",
+    "session_intervals",
 ]
 
 

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats, job_stats
 from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
+from stormlog_core.analysis.phases import PhaseInterval, PhaseStats, phase_table, session_intervals
 from stormlog_core.analysis.rank_stats import RankStats, rank_stats
 
 __all__ = [
     "Divergence",
     "Job",
     "JobStats",
+    "PhaseInterval",
+    "PhaseStats",
     "RankStats",
     "RankTimeline",
     "all_job_stats",
     "format_ranks",
     "group_jobs",
     "job_stats",
+    "phase_table",
     "rank_stats",
+    "session_intervals",
 ]
