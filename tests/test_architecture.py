@@ -51,6 +51,7 @@ BROWSE_ALL = [
     "prepare_workers",
 ]
 ANALYSIS_ALL = [
+    "DegradedInterval",
     "Divergence",
     "Job",
     "JobStats",
@@ -59,6 +60,7 @@ ANALYSIS_ALL = [
     "RankStats",
     "RankTimeline",
     "all_job_stats",
+    "degraded_intervals",
     "format_ranks",
     "group_jobs",
     "job_stats",

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+from stormlog_core.analysis.collector import DegradedInterval, degraded_intervals
 from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats, job_stats
 from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
 from stormlog_core.analysis.phases import PhaseInterval, PhaseStats, phase_table, session_intervals
 from stormlog_core.analysis.rank_stats import RankStats, rank_stats
 
 __all__ = [
+    "DegradedInterval",
     "Divergence",
     "Job",
     "JobStats",
@@ -20,6 +22,7 @@ __all__ = [
     "RankStats",
     "RankTimeline",
     "all_job_stats",
+    "degraded_intervals",
     "format_ranks",
     "group_jobs",
     "job_stats",

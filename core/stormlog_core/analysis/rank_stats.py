@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stormlog_core.analysis.collector import degraded_intervals
 from stormlog_core.analysis.jobs import RankTimeline
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.series import Series
@@ -53,6 +54,8 @@ class RankStats:
     error_alerts: int = 0
     collector_degradations: int = 0
     oom_events: int = 0
+    #: Time the collector was degraded or partial (not sampling gaps: see ``collector``).
+    collector_degraded_ns: int = 0
     warnings: int = 0
     stale: bool = False
 
@@ -95,9 +98,19 @@ def rank_stats(timeline: RankTimeline) -> RankStats:
         error_alerts=counts["error"],
         collector_degradations=counts["degraded"],
         oom_events=counts["oom"],
+        collector_degraded_ns=_degraded_ns(timeline),
         warnings=timeline.warning_count,
         stale=timeline.stale,
     )
+
+
+def _degraded_ns(timeline: RankTimeline) -> int:
+    total = 0
+    for session in timeline.sessions:
+        times = session.series.timestamp_ns
+        end = int(times[-1]) if len(times) else 0
+        total += sum(i.duration_ns for i in degraded_intervals(session.events, timeline.rank, end))
+    return total
 
 
 def _peaks_and_finals(series: Series) -> dict[str, int | None]:

@@ -100,3 +100,23 @@ def test_an_enter_without_its_exit_ends_at_the_last_record_and_says_so(tmp_path:
     [session] = load_dataset([path]).sessions
     opened = [interval for interval in session_intervals(session) if interval.open]
     assert len(opened) == 1 and opened[0].end_ns == int(session.series.timestamp_ns[-1])
+
+
+def test_the_failing_collector_is_a_degraded_stretch_with_its_error_not_a_gap() -> None:
+    from stormlog_core.analysis import all_job_stats, degraded_intervals
+
+    truth = json.loads((JOB / "truth.json").read_text())
+    flaky = truth["flaky_collector_rank"]
+    records = raw_records(flaky)
+    first = next(i for i, r in enumerate(records) if r["event_type"] == "collector_degraded")
+    back = next(i for i, r in enumerate(records) if r["event_type"] == "collector_recovered")
+    session = session_of(flaky)
+    [stretch] = degraded_intervals(session.events, flaky, int(session.series.timestamp_ns[-1]))
+    assert (stretch.start_ns, stretch.end_ns) == (
+        records[first]["timestamp_ns"],
+        records[back]["timestamp_ns"],
+    )
+    assert stretch.reason == records[first]["metadata"]["collector_last_error"]
+    [job] = all_job_stats(load_dataset([JOB]).sessions)
+    degraded = {rank.rank: rank.collector_degraded_ns for rank in job.ranks}
+    assert degraded.pop(flaky) == stretch.duration_ns and set(degraded.values()) == {0}
