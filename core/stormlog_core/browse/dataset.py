@@ -22,6 +22,7 @@ from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, sort_w
 from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
 from stormlog_core.browse.plan import plan_targets
 from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
+from stormlog_core.browse.rollups import Coverage, coverage_warning, sink_coverage
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import (
@@ -100,8 +101,25 @@ def load_targets(
     dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
     dataset.bundles = find_bundles(found.roots)
     attach_ooms(dataset.sessions, dataset.bundles)
+    dataset.warnings = sort_warnings(dataset.warnings + attach_coverage(dataset, manifests))
     count_warnings_per_session(dataset)
     return dataset, results, manifests
+
+
+def attach_coverage(dataset: Dataset, manifests: dict[int, SinkManifest]) -> list[LoadWarning]:
+    """Set each sink session's ``coverage``; one info warning per pruned sink."""
+    warnings: list[LoadWarning] = []
+    by_sink: dict[Path, Coverage] = {}
+    for index, target in enumerate(dataset.targets):
+        if target.kind == "sink":
+            coverage = sink_coverage(target.path, manifests.get(index))
+            by_sink[target.path] = coverage
+            warning = coverage_warning(target.path, coverage)
+            warnings += [warning] if warning is not None else []
+    for session in dataset.sessions:
+        sink = Path(session.sources[0]).parent if session.sources else None
+        session.coverage = by_sink.get(sink) if sink is not None else None
+    return warnings
 
 
 def attach_ooms(sessions: Sequence[SessionData], bundles: Sequence[OomBundle]) -> None:

@@ -101,6 +101,10 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         ERROR,
         "A file could not be read while following; the other files are still followed.",
     ),
+    "history-pruned": (
+        INFO,
+        "Retention deleted a sink's oldest segments: statistics cover only what was kept.",
+    ),
     "empty-directory": (INFO, "A directory holds no telemetry files."),
 }
 

@@ -10,6 +10,7 @@ import numpy as np
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.oom import OomReport
+from stormlog_core.browse.rollups import Coverage
 from stormlog_core.browse.series import Series
 from stormlog_core.schema.sessions import STATUS_RUNNING, SessionSummary
 
@@ -65,6 +66,8 @@ class SessionData:
     restarts: int = 0
     #: The session's OOM (its first OOM event and what its bundle says), if it had one.
     oom: OomReport | None = None
+    #: How much of the session's sink history is on disk (None: not from a sink).
+    coverage: Coverage | None = None
 
     @property
     def session_id(self) -> str:
