@@ -302,6 +302,9 @@ def assemble_sessions(
         for session_id, part in split_result(result, types).items():
             grouped[session_id].append(part)
     summaries = _manifest_summaries(manifests)
+    for result in results:  # a results file stating its session (stormlog 0.4.3)
+        for stated in result.chunk.summaries:
+            summaries.setdefault((result.task.target, stated.session_id), stated)
     sessions: list[SessionData] = []
     warnings: list[LoadWarning] = []
     for session_id, all_parts in grouped.items():

@@ -13,6 +13,7 @@ import numpy as np
 from stormlog_core.browse.load_warnings import LoadWarning
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.row_checks import RowColumns
+from stormlog_core.schema.sessions import SessionSummary
 from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ class ParsedChunk:
     warnings: list[LoadWarning] = field(default_factory=list)
     consumed: int = 0
     lines: int = 0
+    #: Session summaries the file itself states (stormlog 0.4.3's results files).
+    summaries: list[SessionSummary] = field(default_factory=list)
 
     @property
     def size(self) -> int:

@@ -105,6 +105,8 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         INFO,
         "Retention deleted a sink's oldest segments: statistics cover only what was kept.",
     ),
+    "no-records": (WARNING, "A file that is empty or holds only whitespace: no records."),
+    "jsonl-in-json": (INFO, "A .json file that holds JSON Lines; it is read as JSONL."),
     "empty-directory": (INFO, "A directory holds no telemetry files."),
 }
 

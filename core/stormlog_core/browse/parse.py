@@ -25,6 +25,7 @@ from stormlog_core.io.lines import BOM, Buffer, LineIndex, is_ascii, last_newlin
 from stormlog_core.schema.convert import browser_event_from_record
 from stormlog_core.schema.row_checks import INT64_MAX, RANGE_CHECKED, RowColumns, suspect_rows
 from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
+from stormlog_core.schema.sessions import SessionSummary, summary_from_manifest_entry
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -176,6 +177,8 @@ def parse_jsonl(
         numbers = np.concatenate([numbers, np.array(more_numbers, dtype=np.int64)])
         warnings += problems
     consumed = len(data) if final else end
+    if final and first_line == 1 and not len(rows) and not warnings and not bytes(data).strip():
+        warnings.append(_no_records(bytes(data), path))
     return finish_chunk(
         rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings
     )
@@ -258,11 +261,21 @@ def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:
     except ValueError as exc:
         warnings.append(make_warning("invalid-utf8", str(exc), path, None))
         return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
+    if not text.strip():
+        warnings.append(_no_records(text, path))
+        return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
     try:
-        records = json_records(jsonio.loads(text), None)
+        payload = jsonio.loads(text)
     except ValueError as exc:
+        if _holds_json_lines(text):
+            return _json_lines_in_json(data, path, hint, warnings)
         line = getattr(exc, "lineno", None)
         warnings.append(make_warning("malformed-json", f"cannot read JSON: {exc}", path, line))
+        return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
+    try:
+        records, summaries = _document_records(payload, path, warnings)
+    except ValueError as exc:
+        warnings.append(make_warning("not-telemetry", str(exc), path, None))
         return finish_chunk([], np.zeros(0, np.int64), path, len(data), 0, warnings)
     rows: list[Any] = []
     numbers: list[int] = []
@@ -274,6 +287,58 @@ def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:
         else:
             rows.append(result)
             numbers.append(index + 1)
-    return finish_chunk(
+    chunk = finish_chunk(
         rows, np.array(numbers, dtype=np.int64), path, len(data), len(records), warnings
     )
+    chunk.summaries = summaries
+    return chunk
+
+
+def _no_records(text: str | bytes, path: str) -> LoadWarning:
+    what = "is empty" if not text else "holds only whitespace"
+    return make_warning("no-records", f"the file {what}: no records", path, None)
+
+
+def _holds_json_lines(text: str) -> bool:
+    """A document that is really JSON Lines: several lines, the first one an object."""
+    first, _, rest = text.strip().partition("\n")
+    if not rest.strip():
+        return False
+    try:
+        return isinstance(jsonio.loads(first), dict)
+    except ValueError:
+        return False
+
+
+def _json_lines_in_json(
+    data: bytes, path: str, hint: str, warnings: list[LoadWarning]
+) -> ParsedChunk:
+    chunk = parse_jsonl(data, path=path, hint=hint)
+    message = "a .json file that holds JSON Lines (one record per line); read as JSONL"
+    chunk.warnings = [
+        *warnings,
+        make_warning("jsonl-in-json", message, path, None),
+        *chunk.warnings,
+    ]
+    return chunk
+
+
+def _document_records(
+    payload: Any, path: str, warnings: list[LoadWarning]
+) -> tuple[list[Any], list[SessionSummary]]:
+    """The records of a JSON document, and the session summary it states, if any.
+
+    Besides the reference's shapes, stormlog 0.4.3's results file: ``telemetry_events``
+    with a ``session_summary`` (used like a manifest's entry).
+    """
+    if isinstance(payload, dict) and isinstance(payload.get("telemetry_events"), list):
+        summaries = []
+        raw = payload.get("session_summary")
+        if isinstance(raw, dict):
+            try:
+                summaries.append(summary_from_manifest_entry(raw))
+            except (ValueError, TypeError, OverflowError) as exc:
+                message = f"session_summary ignored: {exc}"
+                warnings.append(make_warning("manifest-entry-invalid", message, path, None))
+        return list(payload["telemetry_events"]), summaries
+    return json_records(payload, None), []
