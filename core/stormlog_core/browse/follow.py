@@ -109,6 +109,7 @@ class Follower:
         self._reported_gone: set[str] = set()
         self._failing: set[str] = set()
         self._last_discovery = 0.0
+        self._stamps: dict[Path, int] = {}
 
     # ------------------------------------------------------------------ loading
 
@@ -186,7 +187,9 @@ class Follower:
         return [session.session_id for session in self.dataset.sessions]
 
     def _needs_discovery(self, changed: Iterable[Path] | None) -> bool:
-        if time.monotonic() - self._last_discovery >= REDISCOVER_SECONDS:
+        stamps = _dir_stamps(self.paths, {t.path for t in self.dataset.targets})
+        moved, self._stamps = stamps != self._stamps, stamps
+        if moved or time.monotonic() - self._last_discovery >= REDISCOVER_SECONDS:
             return True
         known = {Path(path).parent for path in self.files}
         return any(path.is_dir() and path not in known for path in (changed or ()))
@@ -336,6 +339,29 @@ class Follower:
                 stale = session.stale_warning(now)
                 if stale is not None:
                     update.warnings.append(stale)
+
+
+def _dir_stamps(roots: Sequence[Path], targets: set[Path]) -> dict[Path, int]:
+    """Modification times of the searched directories and their subdirectories that are
+    not loaded targets: a new rank sink or file changes one of them (NFS included, where
+    no change is notified), so new sinks are found on the next poll, not seconds later."""
+    stamps: dict[Path, int] = {}
+    for root in roots:
+        for directory in (root, *_subdirs(root)):
+            if directory in targets:
+                continue
+            try:
+                stamps[directory] = directory.stat().st_mtime_ns
+            except OSError:
+                continue
+    return stamps
+
+
+def _subdirs(root: Path) -> list[Path]:
+    try:
+        return [child for child in root.iterdir() if child.is_dir()]
+    except OSError:
+        return []
 
 
 def _refresh_ooms(dataset: Dataset, session_ids: Sequence[str], roots: Sequence[Path]) -> None:

@@ -97,3 +97,15 @@ def test_a_deleted_segment_keeps_its_data_and_drops_its_state(tmp_path: Path) ->
     assert len(follower.files) == known - 1
     assert follower.dataset.sessions[0].event_count == 30
     assert not follower.refresh().warnings  # reported once
+
+
+def test_a_new_rank_sink_is_found_on_the_next_refresh_not_seconds_later(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    write_sink(job / "rank-0", [("r0", [v3_record(i, session_id="r0") for i in range(3)])])
+    follower = Follower([job])
+    follower.load()
+    follower.refresh()  # the periodic re-discovery has just run
+    write_sink(job / "rank-1", [("r1", [v3_record(i, session_id="r1") for i in range(4)])])
+    follower.refresh()
+    session = follower.dataset.session("r1")
+    assert session is not None and session.event_count == 4
