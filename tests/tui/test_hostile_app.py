@@ -1,0 +1,70 @@
+"""The app stays responsive on hostile inputs and shows the same warnings as --summary."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+from generators import v3_record, write_sink
+
+from stormlog_core.browse import load_dataset
+from stormlog_tui.app import make_app
+from stormlog_tui.screens import JobsScreen
+from stormlog_tui.widgets import WarningsPanel
+
+from .conftest import fixed_clock, loaded
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def alarm() -> Iterator[None]:
+    def timeout(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError("the app did not answer within 30 s")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(30)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def hostile_tree(root: Path) -> Path:
+    good = write_sink(
+        root / "good", [("good", [v3_record(i, session_id="good") for i in range(9)])]
+    )
+    os.mkfifo(good / "segment-000002.jsonl")
+    zero = write_sink(
+        root / "zero", [("zero", [v3_record(i, session_id="zero") for i in range(3)])]
+    )
+    (zero / "manifest.json").unlink()
+    os.symlink("/dev/zero", zero / "manifest.json")
+    (root / "junk.jsonl").write_bytes(b"\x00" * 100_000)
+    os.mkfifo(root / "stray.jsonl")
+    return root
+
+
+async def test_the_app_answers_keys_and_shows_the_warnings_of_hostile_inputs(
+    tmp_path: Path,
+) -> None:
+    root = hostile_tree(tmp_path)
+    expected = {(w.code, w.path) for w in load_dataset([root]).warnings}
+    assert {"not-regular-file", "manifest-unreadable", "skipped-file"} <= {c for c, _ in expected}
+    app = make_app([root], clock=fixed_clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(app, pilot)
+        panel = app.screen.query_one(WarningsPanel)
+        shown = " ".join(
+            cell.plain for row in range(panel.row_count) for cell in panel.get_row_at(row)
+        )
+        for code, _ in expected:
+            assert code in shown
+        await pilot.press("j")
+        await pilot.pause()
+        assert isinstance(app.screen, JobsScreen)
