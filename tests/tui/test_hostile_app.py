@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from generators import v3_record, write_sink
@@ -18,21 +15,7 @@ from stormlog_tui.widgets import WarningsPanel
 
 from .conftest import fixed_clock, loaded
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def alarm() -> Iterator[None]:
-    def timeout(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError("the app did not answer within 30 s")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(30)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("hang_guard")]
 
 
 def hostile_tree(root: Path) -> Path:

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from generators import v3_record, write_jsonl, write_sink
@@ -22,22 +19,7 @@ from stormlog_core.browse import Dataset, LoadWarning, load_dataset
 from stormlog_core.io import manifest as manifest_module
 
 GOOD = 30
-
-
-@pytest.fixture(autouse=True)
-def alarm() -> Iterator[None]:
-    """Fail a test that runs for more than 20 s (a hang) instead of waiting forever."""
-
-    def timeout(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError("the load did not return within 20 s")
-
-    previous = signal.signal(signal.SIGALRM, timeout)
-    signal.alarm(20)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("hang_guard")
 
 
 def sink(root: Path, count: int = GOOD, session_id: str = "good") -> Path:
