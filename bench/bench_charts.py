@@ -3,7 +3,7 @@
     python bench/bench_charts.py [--repeat N]
 
 Builds two jobs in memory (512 ranks x 10k samples, and 8 ranks x 1M samples), then times
-``stormlog_tui.chart_data.prepare_chart`` for the full range, a zoom in and a pan, at a
+``stormlog_tui.view.chart_data.prepare_chart`` for the full range, a zoom in and a pan, at a
 chart width of 200 columns. Target: under 100 ms each (issue 5). Prints the median of
 ``--repeat`` runs and how many points plotext would be handed.
 """
@@ -21,9 +21,9 @@ from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
 from stormlog_core.schema.sessions import SessionSummary
-from stormlog_tui.chart_data import ChartView, prepare_chart
-from stormlog_tui.groups import SessionGroup, make_group
-from stormlog_tui.time_window import TimeWindow
+from stormlog_tui.view.chart_data import ChartView, prepare_chart
+from stormlog_tui.view.detail_group import DetailGroup, make_group
+from stormlog_tui.view.time_window import TimeWindow
 
 GIB = 1024.0**3
 START_NS = 1_718_000_000_000_000_000
@@ -49,14 +49,14 @@ def rank_session(rank: int, world: int, samples: int, rng: np.random.Generator) 
     return SessionData(summary, series, sampling_interval_ms=100)
 
 
-def build_group(ranks: int, samples: int) -> SessionGroup:
+def build_group(ranks: int, samples: int) -> DetailGroup:
     """A job of ``ranks`` sessions of ``samples`` samples each."""
     rng = np.random.default_rng(0)
     sessions = [rank_session(rank, ranks, samples, rng) for rank in range(ranks)]
     return make_group("job:bench", "job bench", sessions)
 
 
-def time_ms(group: SessionGroup, view: ChartView, repeat: int) -> tuple[float, int]:
+def time_ms(group: DetailGroup, view: ChartView, repeat: int) -> tuple[float, int]:
     """Median milliseconds of ``prepare_chart`` and the points handed to plotext."""
     runs, points = [], 0
     for _ in range(repeat):

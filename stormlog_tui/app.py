@@ -1,8 +1,15 @@
-"""StormlogApp: the Textual app, and ``make_app``, the factory the CLI and tests share."""
+"""StormlogApp: the Textual app, and ``make_app``, the factory the CLI and tests share.
+
+The app loads (a thread worker) and follows (the live bridge) the paths, and sets
+:attr:`StormlogApp.shown` for every load and live update. Screens watch ``shown`` and
+compute what they show from it in their own thread workers, so nothing heavy runs on the
+event loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -11,18 +18,20 @@ from typing import ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from stormlog_core.browse import Dataset, Follower
 from stormlog_tui import __version__
 from stormlog_tui.commands import StormlogCommands
-from stormlog_tui.export import export_group
-from stormlog_tui.formatting import literal
-from stormlog_tui.groups import group_by_key, group_of, make_group
 from stormlog_tui.live import LiveEvent, LiveFollower
 from stormlog_tui.messages import DatasetLoaded, DatasetUpdated, ExportFinished, LoadProgress
 from stormlog_tui.screens import DetailScreen, HelpScreen, JobsScreen, SessionsScreen
+from stormlog_tui.screens.help_screen import HasHelp
+from stormlog_tui.view.detail_group import group_key
+from stormlog_tui.view.literal import literal
+from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
 
@@ -46,6 +55,9 @@ class StormlogApp(App[None]):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
     ]
 
+    #: What the screens show: set for every load and live update (None while loading).
+    shown: var[Shown | None] = var(None, init=False)
+
     def __init__(
         self,
         paths: Sequence[Path],
@@ -62,13 +74,16 @@ class StormlogApp(App[None]):
         self.follow = follow
         self.poll_seconds = poll_seconds
         self.follower = Follower(self.paths)
-        self.live_mode: str | None = None
         self._stop_follow = asyncio.Event()
         self.initial_session = session
         self.initial_ranks = ranks
         self.clock = clock
-        self.dataset: Dataset | None = None
         self.sub_title = literal(subtitle or ", ".join(str(path) for path in self.paths)).plain
+
+    @property
+    def dataset(self) -> Dataset | None:
+        """The dataset shown, once loaded."""
+        return self.shown.dataset if self.shown is not None else None
 
     def get_default_screen(self) -> Screen[None]:
         return SessionsScreen()
@@ -104,12 +119,17 @@ class StormlogApp(App[None]):
             self.post_message(DatasetLoaded(dataset))
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        self.sessions_screen.show_progress(message.done, message.total)
+        screen = self.screen_stack[0]
+        if isinstance(screen, SessionsScreen):
+            screen.show_progress(message.done, message.total)
 
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
-        first = self.dataset is None
+        first = self.shown is None
         following = self.follow if self.follow is not None else self.follower.following()
-        self._show(message.dataset, "● live, loaded" if following else "loaded")
+        self._show(
+            Shown(message.dataset, "● live, loaded" if following else "loaded", self.clock())
+        )
+        keep_out_of_gc()
         if following:
             self._stop_follow = asyncio.Event()
             self._follow()
@@ -127,57 +147,41 @@ class StormlogApp(App[None]):
             self.notify(f"live following stopped: {error}; press r to reload", severity="error")
 
     def on_dataset_updated(self, message: DatasetUpdated) -> None:
-        self._show(message.dataset, message.mode, message.at)
+        self._show(Shown(message.dataset, message.mode, message.at or self.clock()))
 
-    def _show(self, dataset: Dataset, mode: str, at: datetime | None = None) -> None:
-        self.dataset = dataset
-        at = at or self.clock()
-        for screen in self.screen_stack:
-            show = getattr(screen, "show_dataset", None)
-            if show is not None:
-                show(dataset, mode=mode, at=at)
-
-    @property
-    def sessions_screen(self) -> SessionsScreen:
-        """The first screen."""
-        screen = self.screen_stack[0]
-        assert isinstance(screen, SessionsScreen)
-        return screen
+    def _show(self, shown: Shown) -> None:
+        """Show a loaded or grown dataset (the screens watch ``shown``)."""
+        self.shown = shown
 
     # ------------------------------------------------------------------ navigation
 
     def open_session(self, session_id: str, ranks: tuple[int, ...] | None = None) -> None:
         """Open the detail of the job (or session) holding ``session_id``."""
-        group = group_of(self.dataset, session_id) if self.dataset else None
-        if group is None:
+        session = self.dataset.session(session_id) if self.dataset else None
+        if session is None:
             self.notify(f"no session {session_id!r}", severity="error")
             return
-        session = self.dataset.session(session_id) if self.dataset else None
-        rank = session.summary.rank if session is not None else None
-        self.push_screen(DetailScreen(group, ranks, cursor_rank=rank))
+        self.push_screen(DetailScreen(group_key(session), ranks, cursor_rank=session.summary.rank))
 
     def on_sessions_table_session_chosen(self, message: SessionsTable.SessionChosen) -> None:
         self.open_session(message.session_id)
 
     def on_jobs_table_job_chosen(self, message: JobsTable.JobChosen) -> None:
-        group = group_by_key(self.dataset, message.key) if self.dataset else None
-        if group is not None:
-            self.push_screen(DetailScreen(group))
+        self.push_screen(DetailScreen(message.key))
 
     def action_jobs(self) -> None:
         """Open the jobs view."""
-        if self.dataset is None:
+        if self.shown is None:
             self.notify("still loading …")
         elif not isinstance(self.screen, JobsScreen):
-            self.push_screen(JobsScreen(self.dataset))
+            self.push_screen(JobsScreen())
 
     def action_help(self) -> None:
         """Show every key."""
         if isinstance(self.screen, HelpScreen):
             return
-        screen_sections: list[tuple[str, type]] = getattr(self.screen, "help_sections", list)()
-        sections: list[tuple[str, type]] = [("Everywhere", StormlogApp), *screen_sections]
-        self.push_screen(HelpScreen(sections))
+        screen_sections = self.screen.help_sections() if isinstance(self.screen, HasHelp) else []
+        self.push_screen(HelpScreen([("Everywhere", StormlogApp), *screen_sections]))
 
     def action_toggle_theme(self) -> None:
         """Switch between the dark and the light theme."""
@@ -188,32 +192,26 @@ class StormlogApp(App[None]):
         path = self.save_screenshot(path=str(Path.cwd()))
         self.notify(f"screenshot saved: {path}", timeout=6)
 
-    # ------------------------------------------------------------------ export
-
-    def run_worker_export(self, session_id: str, fmt: str) -> None:
-        """Export every record of one session (from the sessions screen)."""
-        session = self.dataset.session(session_id) if self.dataset else None
-        if session is not None:
-            group = make_group(f"session:{session_id}", f"session {session_id}", [session])
-            self._export_session(group, fmt)
-
-    @work(thread=True, group="export")
-    def _export_session(self, group: object, fmt: str) -> None:
-        from stormlog_tui.groups import SessionGroup
-
-        assert isinstance(group, SessionGroup)
-        try:
-            path, count = export_group(group, None, group.origin_ns, group.end_ns, Path.cwd(), fmt)
-        except OSError as error:
-            self.post_message(ExportFinished(None, error=str(error)))
-            return
-        self.post_message(ExportFinished(path, count))
-
     def on_export_finished(self, message: ExportFinished) -> None:
         if message.path is None:
             self.notify(f"export failed: {message.error}", severity="error")
         else:
             self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
+
+
+def keep_out_of_gc() -> None:
+    """Take what is alive now (a freshly loaded dataset, the app) out of the cyclic garbage
+    collector's way.
+
+    A dataset lives until the next load and holds hundreds of thousands of objects; every
+    full collection walked them all, stopping the event loop for up to 170 ms on a 512-rank
+    job. One full collection now (once per load, so no garbage gets frozen), then
+    :func:`gc.freeze`: later collections skip everything frozen, which is still freed when
+    its last reference goes.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def live_status(event: LiveEvent) -> tuple[str, datetime | None]:

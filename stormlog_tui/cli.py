@@ -128,7 +128,7 @@ def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
 def _rank_list(parser: argparse.ArgumentParser, text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
-    from stormlog_tui.rank_list import parse_ranks
+    from stormlog_tui.view.rank_lists import parse_ranks
 
     try:
         return parse_ranks(text)

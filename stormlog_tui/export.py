@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from stormlog_core.browse import COUNTERS as SERIES_FIELDS
-from stormlog_tui.groups import SessionGroup
+from stormlog_tui.view.detail_group import DetailGroup
 
 COLUMNS = ("timestamp_ns", "rank", "session_id", "is_sample", *SERIES_FIELDS)
 
 
 def export_records(
-    group: SessionGroup, ranks: Sequence[int] | None, start_ns: int, end_ns: int
+    group: DetailGroup, ranks: Sequence[int] | None, start_ns: int, end_ns: int
 ) -> Iterator[dict[str, Any]]:
     """One dict per record of the chosen ranks in ``start_ns..end_ns``; nulls are None."""
     wanted = None if ranks is None else set(ranks)
@@ -73,7 +73,7 @@ def free_path(directory: Path, stem: str, suffix: str) -> Path:
 
 
 def export_group(
-    group: SessionGroup,
+    group: DetailGroup,
     ranks: Sequence[int] | None,
     start_ns: int,
     end_ns: int,
@@ -85,3 +85,20 @@ def export_group(
     records = export_records(group, ranks, start_ns, end_ns)
     count = write_csv(path, records) if fmt == "csv" else write_jsonl(path, records)
     return path, count
+
+
+def try_export(
+    group: DetailGroup,
+    ranks: Sequence[int] | None,
+    start_ns: int,
+    end_ns: int,
+    directory: Path,
+    fmt: str,
+) -> tuple[Path | None, int, str | None]:
+    """:func:`export_group`, with a failure to write returned as its message, not raised:
+    ``(path, count, None)`` or ``(None, 0, error)``."""
+    try:
+        path, count = export_group(group, ranks, start_ns, end_ns, directory, fmt)
+    except OSError as error:
+        return None, 0, str(error)
+    return path, count, None

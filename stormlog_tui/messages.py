@@ -1,13 +1,27 @@
-"""Messages that carry results from workers (and the live follower) to the app."""
+"""Messages that carry results from workers (and the live follower) to the screens.
+
+Loading and following post ``LoadProgress``, ``DatasetLoaded`` and ``DatasetUpdated`` to the
+app; the screens' thread workers post what they computed from a dataset
+(``SessionRowsReady``, ``JobStatsReady``, ``DetailReady``, ``ChartReady``) to their screen;
+exports end with ``ExportFinished``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
+from rich.text import Text
 from textual.message import Message
 
 from stormlog_core.browse import Dataset
+from stormlog_tui.view.chart_data import ChartData, ChartView
+from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.rows.events import EventRow
+from stormlog_tui.view.rows.jobs import JobRow
+from stormlog_tui.view.rows.ranks import RankRow
+from stormlog_tui.view.rows.sessions import SessionRow
+from stormlog_tui.view.shown import Shown
 
 
 class LoadProgress(Message):
@@ -31,11 +45,59 @@ class DatasetUpdated(Message):
     """New data arrived for a dataset already shown (live following); ``mode`` says how
     the app is following (``watching``, ``polling every 2s``...)."""
 
-    def __init__(self, dataset: Dataset, mode: str = "following", at: datetime | None = None):
+    def __init__(
+        self, dataset: Dataset, mode: str = "following", at: datetime | None = None
+    ) -> None:
         super().__init__()
         self.dataset = dataset
         self.mode = mode
         self.at = at
+
+
+class SessionRowsReady(Message):
+    """The sessions table's rows of what the app shows were built."""
+
+    def __init__(self, shown: Shown, rows: list[SessionRow]) -> None:
+        super().__init__()
+        self.shown = shown
+        self.rows = rows
+
+
+class JobStatsReady(Message):
+    """The statistics of every job of what the app shows were computed: a row per job."""
+
+    def __init__(self, shown: Shown, rows: list[JobRow]) -> None:
+        super().__init__()
+        self.shown = shown
+        self.rows = rows
+
+
+class DetailReady(Message):
+    """A job (or session) was put together: its ranks' statistics and its events (``group``
+    is None when the dataset no longer holds it)."""
+
+    def __init__(
+        self, group: DetailGroup | None, ranks: list[RankRow], events: list[EventRow]
+    ) -> None:
+        super().__init__()
+        self.group = group
+        self.ranks = ranks
+        self.events = events
+
+
+class ChartReady(Message):
+    """The chart of ``group`` for ``view`` was prepared: its data, and the canvas plotext
+    drew from it (with its ``title``)."""
+
+    def __init__(
+        self, group: DetailGroup, view: ChartView, data: ChartData, title: str, canvas: Text
+    ) -> None:
+        super().__init__()
+        self.group = group
+        self.view = view
+        self.data = data
+        self.title = title
+        self.canvas = canvas
 
 
 class ExportFinished(Message):

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stormlog_core.analysis import all_job_stats
-from stormlog_core.browse import Dataset, format_bytes, load_dataset
-from stormlog_tui.safe_text import safe_text
+from stormlog_core.browse import Dataset, load_dataset
+from stormlog_tui.view.formats import bytes_or_dash
+from stormlog_tui.view.safe_text import safe_text
 
 EXIT_OK = 0
 EXIT_SKIPPED = 1
@@ -36,11 +37,6 @@ _COLUMNS = (
 )
 
 
-def human_bytes(value: float | None) -> str:
-    """Bytes in binary units (KiB, MiB, GiB...), or ``-``."""
-    return "-" if value is None else format_bytes(value)
-
-
 def _row(session: dict[str, Any]) -> list[str]:
     rank = f"{session['rank']}/{session['world_size']}"
     versions = ",".join(str(v) for v in session["schema_versions"]) or "-"
@@ -54,10 +50,10 @@ def _row(session: dict[str, Any]) -> list[str]:
         rank,
         str(session["event_count"]),
         versions,
-        human_bytes(session["peak_allocator_allocated_bytes"]),
-        human_bytes(session["peak_allocator_reserved_bytes"]),
-        human_bytes(session["peak_device_used_bytes"]),
-        human_bytes(session["device_total_bytes"]),
+        bytes_or_dash(session["peak_allocator_allocated_bytes"]),
+        bytes_or_dash(session["peak_allocator_reserved_bytes"]),
+        bytes_or_dash(session["peak_device_used_bytes"]),
+        bytes_or_dash(session["device_total_bytes"]),
     ]
 
 

@@ -1,39 +1,62 @@
-"""DetailScreen: a job (or one session): memory charts, the rank table and the events."""
+"""DetailScreen: a job (or one session): memory charts, the rank table and the events.
+
+The job is put together from the dataset the app shows (its ranks, their statistics and
+events) in a thread worker, again for every live update (``DetailReady``). What the chart
+shows (time window, metric, time axis, charted ranks, width) is reactive: changing any of
+it asks for a chart, which another thread worker prepares (``ChartReady``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from stormlog_core.browse import Dataset
-from stormlog_tui.chart_data import METRIC_LABELS, METRICS, ChartView, prepare_chart
-from stormlog_tui.event_rows import chart_events, filter_events, group_events
-from stormlog_tui.export import export_group
-from stormlog_tui.formatting import literal
-from stormlog_tui.groups import SessionGroup, group_by_key
-from stormlog_tui.messages import ExportFinished
-from stormlog_tui.rank_list import format_ranks, parse_ranks
-from stormlog_tui.rank_rows import RankRow
-from stormlog_tui.rank_source import rank_rows_for
-from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
-from stormlog_tui.ticks import elapsed_label
-from stormlog_tui.time_window import TimeWindow
+from stormlog_tui.coalesce import Coalescer
+from stormlog_tui.export import try_export
+from stormlog_tui.messages import ChartReady, DetailReady, ExportFinished
+from stormlog_tui.screens.chart_view_screen import ChartViewScreen
+from stormlog_tui.screens.data_screen import gc_paused
+from stormlog_tui.view.chart_data import (
+    METRIC_LABELS,
+    ChartView,
+    chart_events,
+    prepare_chart,
+)
+from stormlog_tui.view.detail_group import DetailGroup, group_by_key, title_of
+from stormlog_tui.view.literal import literal
+from stormlog_tui.view.rank_lists import ranks_label
+from stormlog_tui.view.rows.events import EventRow, EventRowCache, event_rows, filter_events
+from stormlog_tui.view.rows.ranks import RankRow, group_rank_rows
+from stormlog_tui.view.shown import Shown
+from stormlog_tui.view.ticks import elapsed_label
+from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import ChartLegend, EventsView, FilterBar, MemoryChart, RankTable
+from stormlog_tui.widgets.memory_chart import plot_canvas
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 #: From this width on, the tables sit beside the chart instead of below it.
 WIDE_COLUMNS = 180
 
 
-class DetailScreen(Screen[None]):
+class ChartRequest(NamedTuple):
+    """What a chart worker draws: a group, a view of it, the ranks' onsets, and the
+    canvas (size and plotext theme)."""
+
+    group: DetailGroup
+    view: ChartView
+    rank_rows: list[RankRow]
+    size: tuple[int, int]
+    theme: str
+
+
+class DetailScreen(ChartViewScreen):
     """Charts of a group's ranks over a zoomable time window, with ranks and events."""
 
     CSS_PATH = "detail_screen.tcss"
@@ -55,21 +78,18 @@ class DetailScreen(Screen[None]):
     ]
 
     def __init__(
-        self,
-        group: SessionGroup,
-        ranks: tuple[int, ...] | None = None,
-        *,
-        cursor_rank: int | None = None,
+        self, key: str, ranks: tuple[int, ...] | None = None, *, cursor_rank: int | None = None
     ) -> None:
         super().__init__()
+        self.key = key
         self.cursor_rank = cursor_rank
-        self.group = group
-        self.ranks = ranks
-        self.metric = "allocated"
-        self.wall_clock = False
-        self.columns = 80
-        self.window = TimeWindow.full(group.origin_ns, group.end_ns)
+        self.set_reactive(DetailScreen.ranks, ranks)
+        self.group: DetailGroup | None = None
         self.rank_rows: list[RankRow] = []
+        self.event_rows: list[EventRow] = []
+        self._event_rows = EventRowCache()  # used by the (one) detail worker only
+        self._charts = Coalescer[ChartRequest](self._prepare_chart)
+        self._chart_asked = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,43 +118,64 @@ class DetailScreen(Screen[None]):
         ]
 
     def on_mount(self) -> None:
-        self._fill_tables()
-        table = self.query_one(RankTable)
-        outliers = [row.rank for row in table.all_rows if row.outlier]
-        first = outliers[0] if outliers else self.cursor_rank
-        if first is not None:
-            table.select_key(str(first))  # the rank that matters, one enter from its chart
-        table.focus()
-        self.redraw()
+        self.query_one(RankTable).focus()
+        self._show_header()
+        self.watch(self.app, "theme", self.view_changed, init=False)  # colours are drawn in
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
 
     # ------------------------------------------------------------------ data in
 
-    def show_dataset(self, dataset: Dataset, **_: object) -> None:
-        """Rebuild from a reloaded or grown dataset, keeping window and selection."""
-        group = group_by_key(dataset, self.group.key)
+    @work(thread=True, group="detail", description="put the job together")
+    def compute(self, shown: Shown) -> None:
+        """Put the group together with its rank statistics and events (in a thread)."""
+        with gc_paused():
+            group = group_by_key(shown.dataset, self.key)
+            ready = DetailReady(None, [], [])
+            if group is not None:
+                events = event_rows(group, self._event_rows)
+                ready = DetailReady(group, group_rank_rows(group), events)
+        self.post_message(ready)
+
+    def on_detail_ready(self, message: DetailReady) -> None:
+        """Show a (re)built group, keeping the window and the selection."""
+        self.computed()
+        group = message.group
         if group is None:
             return
-        self.group = group
-        self.window = self.window.extended(group.origin_ns, group.end_ns)
-        self._fill_tables()
-        self.redraw()
+        first = self.group is None
+        self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
+        self._fill_tables(first)
+        if first:
+            self.window = TimeWindow.full(group.origin_ns, group.end_ns)
+        else:
+            self.window = self.window.extended(group.origin_ns, group.end_ns)
+        self.view_changed()
 
-    def _fill_tables(self) -> None:
+    def _fill_tables(self, first: bool) -> None:
+        assert self.group is not None
         table = self.query_one(RankTable)
         table.origin_ns = self.group.origin_ns
-        self.rank_rows = rank_rows_for(self.group)
         table.show(self.rank_rows)
-        self._show_divergence()
         table.mark(frozenset(self.ranks or ()))
+        if first:
+            outliers = [row.rank for row in self.rank_rows if row.outlier]
+            rank = outliers[0] if outliers else self.cursor_rank
+            if rank is not None:
+                table.select_key(str(rank))  # the rank that matters, one enter from its chart
+        self._show_divergence()
+        self._show_events()
+
+    def _show_events(self) -> None:
         view = self.query_one(EventsView)
-        view.origin_ns = self.group.origin_ns
-        view.show(filter_events(group_events(self.group), None, "", self.ranks))
+        view.origin_ns = self.group.origin_ns if self.group else 0
+        rows = self.event_rows
+        view.show(rows if self.ranks is None else filter_events(rows, None, "", self.ranks))
 
     def _show_divergence(self) -> None:
         """One line per outlier rank: why, and since when (from the rank statistics)."""
+        origin = self.group.origin_ns if self.group else 0
         line = self.query_one("#divergence", Static)
         text = Text(no_wrap=True, overflow="ellipsis")
         for row in (r for r in self.rank_rows if r.outlier):
@@ -142,7 +183,7 @@ class DetailScreen(Screen[None]):
                 text.append("\n")
             text.append(f"⚠ rank {row.rank} diverges", style="bold red")
             if row.onset_ns is not None:
-                since = elapsed_label((row.onset_ns - self.group.origin_ns) / 1e9, 1)
+                since = elapsed_label((row.onset_ns - origin) / 1e9, 1)
                 text.append(f" since {since}", style="bold red")
             reasons = [r.removeprefix(f"rank {row.rank}: ") for r in row.reasons]
             more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
@@ -150,18 +191,24 @@ class DetailScreen(Screen[None]):
         line.update(text)
         line.display = bool(text)
 
-    def _onsets(self) -> list[tuple[int, str]]:
-        shown = None if self.ranks is None else set(self.ranks)
-        return [
-            (row.onset_ns, "onset")
-            for row in self.rank_rows
-            if row.onset_ns is not None and (shown is None or row.rank in shown)
-        ]
+    # ------------------------------------------------------------------ the view state
 
-    # ------------------------------------------------------------------ drawing
+    def ranks_changed(self) -> None:
+        self.query_one(RankTable).mark(frozenset(self.ranks or ()))
+        self._show_events()
 
-    def chart_view(self) -> ChartView:
-        """What the chart shows now."""
+    def view_changed(self) -> None:
+        """Say what is shown now; ask for its chart once all changes of this turn are in
+        and the screen is redrawn (so the worker does not slow the redraw down)."""
+        self._show_header()
+        if not self._chart_asked:
+            self._chart_asked = True
+            self.call_after_refresh(self._ask_chart)
+
+    def chart_view(self) -> ChartView | None:
+        """What the chart shows now (None until the group is put together)."""
+        if self.group is None:
+            return None
         return ChartView(
             start_ns=self.window.start_ns,
             end_ns=self.window.end_ns,
@@ -172,99 +219,59 @@ class DetailScreen(Screen[None]):
             wall_clock=self.wall_clock,
         )
 
-    def redraw(self) -> None:
-        """Prepare the chart data for the current view and draw it."""
+    # ------------------------------------------------------------------ drawing
+
+    def _ask_chart(self) -> None:
+        self._chart_asked = False
         view = self.chart_view()
-        marks = chart_events(self.group, self.ranks) + self._onsets()
-        data = prepare_chart(self.group.tracks, view, marks)
-        what = "memory" if data.mode == "metrics" else METRIC_LABELS[self.metric]
-        self.query_one(MemoryChart).draw(data, f"{what} ({data.unit})")
-        self.query_one(ChartLegend).show(data)
+        chart = self.query_one(MemoryChart)
+        size = (chart.size.width, chart.size.height)
+        if self.group is not None and view is not None and all(size):
+            request = ChartRequest(self.group, view, self.rank_rows, size, chart.plot_theme())
+            self._charts.submit(request)
+
+    @work(thread=True, group="chart", description="prepare the chart")
+    def _prepare_chart(self, request: ChartRequest) -> None:
+        group, view, rows, (width, height), theme = request
+        with gc_paused():
+            onsets = [(row.rank, row.onset_ns) for row in rows if row.onset_ns is not None]
+            data = prepare_chart(group.tracks, view, chart_events(group, view.ranks, onsets))
+            what = "memory" if data.mode == "metrics" else METRIC_LABELS[view.metric]
+            title = f"{what} ({data.unit})"
+            canvas = plot_canvas(data, title, width, height, theme)
+        self.post_message(ChartReady(group, view, data, title, canvas))
+
+    def on_chart_ready(self, message: ChartReady) -> None:
+        """Draw a prepared chart, unless the view changed meanwhile."""
+        self._charts.done()
+        if message.group is not self.group or message.view != self.chart_view():
+            return
+        self.query_one(MemoryChart).show(message.data, message.canvas)
+        self.query_one(ChartLegend).show(message.data)
+
+    def _show_header(self) -> None:
         self.query_one("#chart-header", Static).update(self._header_text())
 
     def _header_text(self) -> Text:
         group, window = self.group, self.window
+        if group is None:
+            return literal(title_of(self.key), "bold")
         text = literal(group.title, "bold")
-        present = len(group.tracks)
         world = f"/{group.world_size}" if group.world_size else ""
-        text.append(f" · {present}{world} ranks · showing {format_ranks(self.ranks)}")
+        text.append(f" · {len(group.tracks)}{world} ranks · showing {ranks_label(self.ranks)}")
         start = elapsed_label((window.start_ns - group.origin_ns) / 1e9, 1)
         end = elapsed_label((window.end_ns - group.origin_ns) / 1e9, 1)
         text.append(f" · {start}–{end}" + ("" if window.is_full else " (zoomed)"))
         text.append(" · wall clock" if self.wall_clock else " · elapsed")
-        missing = group.missing_ranks()
-        if missing:
-            text.append(f" · missing ranks: {format_ranks(missing)}", style="bold red")
+        if group.ranks_missing:
+            text.append(f" · missing ranks: {ranks_label(group.ranks_missing)}", style="bold red")
         return text
-
-    def on_memory_chart_resized(self, event: MemoryChart.Resized) -> None:
-        if event.columns != self.columns:
-            self.columns = event.columns
-            self.redraw()
-
-    def on_memory_chart_zoom_requested(self, event: MemoryChart.ZoomRequested) -> None:
-        self._set_window(self.window.zoom(event.factor, event.anchor))
-
-    def on_memory_chart_pan_requested(self, event: MemoryChart.PanRequested) -> None:
-        self._set_window(self.window.pan(event.fraction))
-
-    def _set_window(self, window: TimeWindow) -> None:
-        if window != self.window:
-            self.window = window
-            self.redraw()
-
-    def _set_ranks(self, ranks: tuple[int, ...] | None) -> None:
-        self.ranks = ranks
-        self.query_one(RankTable).mark(frozenset(ranks or ()))
-        view = self.query_one(EventsView)
-        view.show(filter_events(group_events(self.group), None, "", ranks))
-        self.redraw()
 
     # ------------------------------------------------------------------ actions
 
     def action_back(self) -> None:
         """Back to the previous screen."""
         self.app.pop_screen()
-
-    def action_zoom(self, factor: float) -> None:
-        """Zoom the time window around its centre."""
-        self._set_window(self.window.zoom(factor))
-
-    def action_pan(self, fraction: float) -> None:
-        """Move the time window."""
-        self._set_window(self.window.pan(fraction))
-
-    def action_reset_zoom(self) -> None:
-        """Show the whole time range."""
-        self._set_window(TimeWindow.full(self.group.origin_ns, self.group.end_ns))
-
-    def action_next_metric(self) -> None:
-        """Cycle allocated, reserved and device used."""
-        names = list(METRICS)
-        self.metric = names[(names.index(self.metric) + 1) % len(names)]
-        self.redraw()
-
-    def action_toggle_clock(self) -> None:
-        """Switch the time axis between elapsed time and wall clock."""
-        self.wall_clock = not self.wall_clock
-        self.redraw()
-
-    def action_all_ranks(self) -> None:
-        """Chart every rank."""
-        self._set_ranks(None)
-
-    def action_ask_ranks(self) -> None:
-        """Type a rank list (``0,3,5-7``)."""
-
-        def chosen(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                self._set_ranks(parse_ranks(text))
-            except ValueError as error:
-                self.notify(str(error), severity="error")
-
-        self.app.push_screen(RanksPromptScreen(format_ranks(self.ranks)), chosen)
 
     def action_switch_tab(self) -> None:
         """Switch between the rank table and the events."""
@@ -284,29 +291,16 @@ class DetailScreen(Screen[None]):
         if event.done:
             view.focus()
 
-    def on_rank_table_rank_chosen(self, event: RankTable.RankChosen) -> None:
-        self._set_ranks((event.rank,))
-
-    def on_rank_table_rank_toggled(self, event: RankTable.RankToggled) -> None:
-        current = set(self.ranks or ())
-        current ^= {event.rank}
-        self._set_ranks(tuple(sorted(current)) or None)
-
-    def on_events_view_time_chosen(self, event: EventsView.TimeChosen) -> None:
-        span = self.window.span_ns if not self.window.is_full else self.window.span_ns // 8
-        full = TimeWindow.full(self.window.full_start_ns, self.window.full_end_ns)
-        anchor = (event.timestamp_ns - full.start_ns) / max(full.span_ns, 1)
-        self._set_window(full.zoom(span / max(full.span_ns, 1), anchor).pan(0.0))
-
     def action_export(self, fmt: str) -> None:
         """Export the charted ranks in the current window to a file in the cwd."""
-        self._export(fmt, self.ranks, self.window.start_ns, self.window.end_ns)
+        if self.group is not None:
+            self._export(self.group, fmt, self.ranks, self.window)
 
-    @work(thread=True, group="export")
-    def _export(self, fmt: str, ranks: tuple[int, ...] | None, start: int, end: int) -> None:
-        try:
-            path, count = export_group(self.group, ranks, start, end, Path.cwd(), fmt)
-        except OSError as error:
-            self.post_message(ExportFinished(None, error=str(error)))
-            return
-        self.post_message(ExportFinished(path, count))
+    @work(thread=True, group="export", description="export the charted ranks")
+    def _export(
+        self, group: DetailGroup, fmt: str, ranks: tuple[int, ...] | None, window: TimeWindow
+    ) -> None:
+        path, count, error = try_export(
+            group, ranks, window.start_ns, window.end_ns, Path.cwd(), fmt
+        )
+        self.post_message(ExportFinished(path, count, error))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from rich.table import Table
 from rich.text import Text
@@ -25,7 +26,18 @@ def _bindings(owner: type) -> list[Binding]:
     return found
 
 
-def help_rows(sections: list[tuple[str, type]], key_display: object) -> list[tuple[str, str, str]]:
+@runtime_checkable
+class HasHelp(Protocol):
+    """A screen that says where its keys come from (the help lists their bindings)."""
+
+    def help_sections(self) -> list[tuple[str, type]]:
+        """``(section title, class whose BINDINGS it lists)``, in order."""
+        ...
+
+
+def help_rows(
+    sections: list[tuple[str, type]], key_display: Callable[[Binding], str]
+) -> list[tuple[str, str, str]]:
     """``(section, keys, description)`` for every described binding of every section."""
     rows = []
     for title, owner in sections:
@@ -34,7 +46,7 @@ def help_rows(sections: list[tuple[str, type]], key_display: object) -> list[tup
             if binding.description in seen or not binding.description:
                 continue
             seen.add(binding.description)
-            rows.append((title, key_display(binding), binding.description))  # type: ignore[operator]
+            rows.append((title, key_display(binding), binding.description))
     return rows
 
 
@@ -57,13 +69,7 @@ def help_table(rows: list[tuple[str, str, str]]) -> Table:
 class HelpScreen(ModalScreen[None]):
     """Lists the keys; the sections come from the classes' BINDINGS, so it stays true."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 80; max-width: 95%; height: 90%;
-        border: round $accent; background: $panel; padding: 0 1;
-    }
-    """
+    CSS_PATH = "help_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "close", "Close help"),
     ]

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from stormlog_core.browse import Dataset
-from stormlog_tui.job_rows import job_rows
+from stormlog_tui.messages import JobStatsReady
+from stormlog_tui.screens.data_screen import DataScreen, gc_paused
+from stormlog_tui.view.rows.jobs import job_rows
+from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 
-class JobsScreen(Screen[None]):
-    """The jobs list."""
+class JobsScreen(DataScreen):
+    """The jobs list; the jobs' statistics are computed in a thread for every update."""
 
-    DEFAULT_CSS = """
-    JobsScreen #jobs { height: 1fr; }
-    JobsScreen #jobs-hint { height: 1; padding: 0 1; background: $boost; color: $text-muted; }
-    """
+    CSS_PATH = "jobs_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
-
-    def __init__(self, dataset: Dataset) -> None:
-        super().__init__()
-        self.dataset = dataset
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -39,19 +34,25 @@ class JobsScreen(Screen[None]):
         return [("Jobs screen", JobsScreen), ("Jobs table", JobsTable), ("Tables", SortableTable)]
 
     def on_mount(self) -> None:
-        self.show_dataset(self.dataset)
         self.query_one(JobsTable).focus()
 
-    def show_dataset(self, dataset: Dataset, **_: object) -> None:
-        """Show the jobs of ``dataset``."""
-        self.dataset = dataset
-        rows = job_rows(dataset)
-        self.query_one(JobsTable).show(rows)
-        alone = sum(1 for s in dataset.sessions if s.summary.job_id is None)
-        hint = f"{len(rows)} job(s) · enter opens a job's ranks"
+    @work(thread=True, group="job-stats", description="compute the job statistics")
+    def compute(self, shown: Shown) -> None:
+        """Compute every job's statistics (in a thread)."""
+        with gc_paused():
+            rows = job_rows(list(shown.dataset.sessions))
+        self.post_message(JobStatsReady(shown, rows))
+
+    def on_job_stats_ready(self, message: JobStatsReady) -> None:
+        """Show the jobs of the dataset."""
+        sessions = message.shown.dataset.sessions
+        self.query_one(JobsTable).show(message.rows)
+        alone = sum(1 for s in sessions if s.summary.job_id is None)
+        hint = f"{len(message.rows)} job(s) · enter opens a job's ranks"
         if alone:
             hint += f" · {alone} session(s) without a job id are on the sessions screen"
         self.query_one("#jobs-hint", Static).update(hint)
+        self.computed()
 
     def action_back(self) -> None:
         """Back to the sessions."""

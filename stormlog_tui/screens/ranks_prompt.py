@@ -14,13 +14,7 @@ from textual.widgets import Input, Label
 class RanksPromptScreen(ModalScreen[str | None]):
     """A one-line prompt; enter returns the text, escape returns None."""
 
-    DEFAULT_CSS = """
-    RanksPromptScreen { align: center middle; }
-    RanksPromptScreen > Vertical {
-        width: 60; max-width: 90%; height: auto;
-        border: round $accent; padding: 0 1; background: $panel;
-    }
-    """
+    CSS_PATH = "ranks_prompt.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, current: str) -> None:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar
 
-from stormlog_core.browse import Dataset
-from stormlog_tui.session_rows import row_from_session
+from stormlog_core.browse import Dataset, SessionData
+from stormlog_tui.export import try_export
+from stormlog_tui.messages import ExportFinished, SessionRowsReady
+from stormlog_tui.screens.data_screen import DataScreen, gc_paused
+from stormlog_tui.view.detail_group import make_group
+from stormlog_tui.view.rows.sessions import session_rows
+from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(DataScreen):
     """Sessions above, warnings below; ``/`` filters sessions, enter opens one."""
 
     CSS_PATH = "sessions_screen.tcss"
@@ -62,15 +67,27 @@ class SessionsScreen(Screen[None]):
         bar.display = True
         bar.update(total=max(total, 1), progress=done)
 
-    def show_dataset(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
-        """Show every session and warning of ``dataset``."""
-        self.dataset = dataset
+    # ------------------------------------------------------------------ data in
+
+    @work(thread=True, group="session-rows", description="build the session rows")
+    def compute(self, shown: Shown) -> None:
+        """Build the rows of every session (in a thread)."""
+        with gc_paused():
+            rows = session_rows(list(shown.dataset.sessions))
+        self.post_message(SessionRowsReady(shown, rows))
+
+    def on_session_rows_ready(self, message: SessionRowsReady) -> None:
+        shown = message.shown
+        self.dataset = shown.dataset
         self.query_one(ProgressBar).display = False
-        self.query_one(SessionsTable).show([row_from_session(s) for s in dataset.sessions])
+        self.query_one(SessionsTable).show(message.rows)
         panel = self.query_one(WarningsPanel)
-        panel.show(dataset.warnings)
-        panel.display = bool(dataset.warnings)
-        self.query_one(StatusLine).show(dataset, mode=mode, at=at)
+        panel.show(shown.dataset.warnings)
+        panel.display = bool(shown.dataset.warnings)
+        self.query_one(StatusLine).show(shown.dataset, mode=shown.mode, at=shown.at)
+        self.computed()
+
+    # ------------------------------------------------------------------ actions
 
     def action_filter(self) -> None:
         """Show the filter bar."""
@@ -108,5 +125,13 @@ class SessionsScreen(Screen[None]):
     def action_export(self, fmt: str) -> None:
         """Export the highlighted session (every record) to a file in the cwd."""
         row = self.query_one(SessionsTable).selected()
-        if row is not None:
-            self.app.run_worker_export(row.session_id, fmt)  # type: ignore[attr-defined]
+        session = self.dataset.session(row.session_id) if row and self.dataset else None
+        if session is not None:
+            self._export(session, fmt)
+
+    @work(thread=True, group="export", description="export a session")
+    def _export(self, session: SessionData, fmt: str) -> None:
+        key = f"session:{session.session_id}"
+        group = make_group(key, f"session {session.session_id}", [session])
+        path, count, error = try_export(group, None, group.origin_ns, group.end_ns, Path.cwd(), fmt)
+        self.post_message(ExportFinished(path, count, error))

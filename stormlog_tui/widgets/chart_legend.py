@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from stormlog_tui.chart_data import ChartData
-from stormlog_tui.palette import (
+from stormlog_tui.view.chart_data import ChartData
+from stormlog_tui.view.palette import (
     BAND_COLOUR,
     LIMIT_COLOUR,
     MARKS,

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.event_rows import TYPE_FILTERS, EventRow
-from stormlog_tui.formatting import literal
-from stormlog_tui.ticks import elapsed_label
+from stormlog_tui.view.literal import literal
+from stormlog_tui.view.rows.events import TYPE_FILTERS, EventRow
+from stormlog_tui.view.ticks import elapsed_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 
 SEVERITY_STYLES = {
@@ -36,13 +36,6 @@ class EventsView(SortableTable[EventRow]):
         def __init__(self, timestamp_ns: int) -> None:
             super().__init__()
             self.timestamp_ns = timestamp_ns
-
-    class TypeFilterChanged(Message):
-        """The type filter is now ``kind`` (None = all)."""
-
-        def __init__(self, kind: str | None) -> None:
-            super().__init__()
-            self.kind = kind
 
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
@@ -72,6 +65,9 @@ class EventsView(SortableTable[EventRow]):
     def row_matches(self, row: EventRow, needle: str) -> bool:
         return (self.kind is None or row.kind == self.kind) and row.matches(needle)
 
+    def filtering(self) -> bool:
+        return self.kind is not None or super().filtering()
+
     def show(self, rows: Sequence[EventRow]) -> None:
         super().show(rows)
         self._retitle()
@@ -81,14 +77,13 @@ class EventsView(SortableTable[EventRow]):
         self.kind = kind
         self._refill()
         self._retitle()
-        self.post_message(self.TypeFilterChanged(kind))
 
     def _retitle(self) -> None:
         kind = self.kind or "all types"
         self.border_title = f"{len(self.shown_rows)}/{len(self.all_rows)} events · {kind}"
 
     def action_next_type(self) -> None:
-        """Cycle the type filter: all, alert, oom, collector, phase, other."""
+        """Cycle the type filter: all, alert, oom, collector, phase, allocation, ..."""
         index = TYPE_FILTERS.index(self.kind) if self.kind in TYPE_FILTERS else 0
         self.set_kind(TYPE_FILTERS[(index + 1) % len(TYPE_FILTERS)])
 

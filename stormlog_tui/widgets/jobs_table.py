@@ -8,9 +8,10 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.formatting import format_bytes, literal
-from stormlog_tui.job_rows import JobRow
-from stormlog_tui.rank_list import format_ranks
+from stormlog_tui.view.formats import bytes_or_dash
+from stormlog_tui.view.literal import literal
+from stormlog_tui.view.rank_lists import ranks_label
+from stormlog_tui.view.rows.jobs import JobRow
 from stormlog_tui.widgets.sessions_table import STATUS_STYLES
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
@@ -23,13 +24,13 @@ def _ranks(row: JobRow) -> Text:
 def _missing(row: JobRow) -> Text:
     if not row.ranks_missing:
         return Text("-", style="dim")
-    return Text(format_ranks(row.ranks_missing), style="bold red")
+    return Text(ranks_label(row.ranks_missing), style="bold red")
 
 
 def _outliers(row: JobRow) -> Text:
     if not row.outliers:
         return Text("-", style="dim")
-    return Text(format_ranks(row.outliers), style="bold red")
+    return Text(ranks_label(row.outliers), style="bold red")
 
 
 def _statuses(row: JobRow) -> Text:
@@ -47,7 +48,7 @@ COLUMNS: list[Column[JobRow]] = [
     Column("Status", _statuses, lambda r: sorted(r.statuses)),
     Column(
         "Peak alloc",
-        lambda r: Text(format_bytes(None if r.peak_allocated is None else int(r.peak_allocated))),
+        lambda r: Text(bytes_or_dash(r.peak_allocated)),
         lambda r: none_last(r.peak_allocated),
     ),
     Column("Warn", lambda r: Text(str(r.warnings), justify="right"), lambda r: -r.warnings),

@@ -1,16 +1,24 @@
-"""MemoryChart: memory against time by rank (plotext), from prepared ``ChartData``."""
+"""MemoryChart: memory against time by rank (plotext), from prepared ``ChartData``.
+
+plotext draws slowly (about 5 us per point, and more for a big canvas), so the widget does
+not draw on the event loop: the screen's chart worker calls :func:`plot_canvas` and the
+widget shows the resulting ``Text``.
+"""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import events
+from textual.app import RenderResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
-from stormlog_tui.chart_data import ChartData
-from stormlog_tui.palette import (
+from stormlog_tui.view.chart_data import ONSET, ChartData, ChartLine
+from stormlog_tui.view.palette import (
     BAND_COLOUR,
     LIMIT_COLOUR,
     MARKS,
@@ -50,16 +58,19 @@ class MemoryChart(PlotextPlot):
             self.fraction = fraction
 
     class Resized(Message):
-        """The plot area is now ``columns`` wide: prepare data for it."""
+        """The plot area is now ``columns`` wide (the widget ``width`` x ``height``):
+        prepare data and a canvas for it."""
 
-        def __init__(self, columns: int) -> None:
+        def __init__(self, columns: int, width: int, height: int) -> None:
             super().__init__()
             self.columns = columns
+            self.width = width
+            self.height = height
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data: ChartData | None = None
-        self.title = ""
+        self.canvas = Text()
 
     @property
     def columns(self) -> int:
@@ -67,34 +78,20 @@ class MemoryChart(PlotextPlot):
         return max(10, self.size.width - AXIS_COLUMNS)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.post_message(self.Resized(self.columns))
+        self.post_message(self.Resized(self.columns, self.size.width, self.size.height))
 
-    def draw(self, data: ChartData, title: str = "") -> None:
-        """Replace what is drawn."""
-        self.data, self.title = data, title
-        plt: Any = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        for line in data.lines:
-            plt.plot(line.x.tolist(), line.y.tolist(), color=_colour(line), marker="braille")
-        if data.limit is not None:
-            plt.hline(data.limit, LIMIT_COLOUR)
-        self._marks(plt, data)
-        plt.xlim(data.x_min, data.x_max)
-        plt.ylim(0, data.y_max)
-        positions, labels = data.xticks
-        plt.xticks(positions, labels)
-        plt.title(title)
+    def plot_theme(self) -> str:
+        """The plotext theme that matches the app's theme (registered with plotext)."""
+        self._register_theme(self.app.theme)
+        return self._get_plotext_theme_name(self.app.theme)
+
+    def show(self, data: ChartData, canvas: Text) -> None:
+        """Show a chart drawn by :func:`plot_canvas` from ``data``."""
+        self.data, self.canvas = data, canvas
         self.refresh()
 
-    def _marks(self, plt: Any, data: ChartData) -> None:
-        floor = data.y_max * 0.01
-        for kind, xs in data.marks.items():
-            marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
-            if kind in ("oom", "onset"):
-                for x in xs:
-                    plt.vline(x, colour)
-            plt.scatter(xs, [floor] * len(xs), marker=marker, color=colour)
+    def render(self) -> RenderResult:
+        return self.canvas
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()
@@ -116,9 +113,42 @@ class MemoryChart(PlotextPlot):
         self.post_message(self.ZoomRequested(factor))
 
 
-def _colour(line: Any) -> tuple[int, int, int]:
+def _colour(line: ChartLine) -> tuple[int, int, int]:
     if line.role == "band":
         return MEDIAN_COLOUR if line.label == "median" else BAND_COLOUR
     if line.role == "metric":
         return METRIC_COLOURS.get(line.label, BAND_COLOUR)
     return rank_colour(line.rank or 0)
+
+
+def plot_canvas(data: ChartData, title: str, width: int, height: int, theme: str) -> Text:
+    """``data`` drawn by plotext on a ``width`` x ``height`` canvas, as a ``Text``.
+
+    plotext takes tenths of a second for a big canvas: call this in a thread worker (it
+    uses a plot of its own, never the widget's).
+    """
+    plt: Any = Plot()
+    for line in data.lines:
+        plt.plot(line.x.tolist(), line.y.tolist(), color=_colour(line), marker="braille")
+    if data.limit is not None:
+        plt.hline(data.limit, LIMIT_COLOUR)
+    _marks(plt, data)
+    plt.xlim(data.x_min, data.x_max)
+    plt.ylim(0, data.y_max)
+    positions, labels = data.xticks
+    plt.xticks(positions, labels)
+    plt.title(title)
+    plt.plotsize(width, height)
+    plt._set_size(width, height)  # as PlotextPlot.render does: plotsize alone is not enough
+    plt.theme(theme)
+    return Text.from_ansi(plt.build())
+
+
+def _marks(plt: Any, data: ChartData) -> None:
+    floor = data.y_max * 0.01
+    for kind, xs in data.marks.items():
+        marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
+        if kind in ("oom", ONSET):
+            for x in xs:
+                plt.vline(x, colour)
+        plt.scatter(xs, [floor] * len(xs), marker=marker, color=colour)

@@ -8,16 +8,15 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.formatting import format_bytes, format_duration
-from stormlog_tui.rank_rows import RankRow
+from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_gap, rate_or_dash
+from stormlog_tui.view.rows.ranks import RankRow
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
 OUTLIER_STYLE = "bold red"
-MIB = 1024.0**2
 
 
 def _bytes(value: float | None) -> Text:
-    return Text(format_bytes(None if value is None else int(value)), justify="right")
+    return Text(bytes_or_dash(value), justify="right")
 
 
 def _rank(row: RankRow, selected: frozenset[int]) -> Text:
@@ -27,10 +26,8 @@ def _rank(row: RankRow, selected: frozenset[int]) -> Text:
 
 
 def _growth(row: RankRow) -> Text:
-    if row.growth_bytes_per_s is None:
-        return Text("-", justify="right")
-    rate = row.growth_bytes_per_s / MIB
-    return Text(f"{rate:+.2f} MiB/s", justify="right", style=OUTLIER_STYLE if row.outlier else "")
+    style = OUTLIER_STYLE if row.outlier and row.growth_bytes_per_s is not None else ""
+    return Text(rate_or_dash(row.growth_bytes_per_s), justify="right", style=style)
 
 
 def _seconds(value: int | None, origin_ns: int) -> Text:
@@ -87,7 +84,7 @@ class RankTable(SortableTable[RankRow]):
             Column("Growth", _growth, lambda r: none_last(r.growth_bytes_per_s)),
             Column(
                 "Longest gap",
-                lambda r: Text(_gap(r.longest_gap_ns), justify="right"),
+                lambda r: Text(format_gap(r.longest_gap_ns), justify="right"),
                 lambda r: none_last(r.longest_gap_ns),
             ),
             Column(
@@ -115,8 +112,9 @@ class RankTable(SortableTable[RankRow]):
     def mark(self, ranks: frozenset[int]) -> None:
         """Show which ranks are charted."""
         if ranks != self.selected_ranks:
+            flipped = ranks ^ self.selected_ranks
             self.selected_ranks = ranks
-            self._refill()
+            self.refresh_rows(lambda row: row.rank in flipped)
 
     def action_focus_rank(self) -> None:
         """Chart only the highlighted rank."""
@@ -129,17 +127,3 @@ class RankTable(SortableTable[RankRow]):
         row = self.selected()
         if row is not None:
             self.post_message(self.RankToggled(row.rank))
-
-
-def _onset(row: RankRow, origin_ns: int) -> Text:
-    if row.onset_ns is None:
-        return Text("-", justify="right", style="dim")
-    return Text(format_duration(row.onset_ns - origin_ns), justify="right", style=OUTLIER_STYLE)
-
-
-def _gap(value: int | None) -> str:
-    if value is None:
-        return "-"
-    if value < 1_000_000_000:
-        return f"{value / 1e6:.0f}ms"
-    return format_duration(value)

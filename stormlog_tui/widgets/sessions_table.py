@@ -8,8 +8,9 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.formatting import format_bytes, format_duration, format_start, literal
-from stormlog_tui.session_rows import SessionRow
+from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_start
+from stormlog_tui.view.literal import literal
+from stormlog_tui.view.rows.sessions import SessionRow
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
 STATUS_STYLES = {
@@ -56,7 +57,7 @@ COLUMNS: list[Column[SessionRow]] = [
     Column("Host", lambda r: literal(r.host), lambda r: r.host),
     Column(
         "Peak alloc",
-        lambda r: _right(format_bytes(r.peak_allocated_bytes)),
+        lambda r: _right(bytes_or_dash(r.peak_allocated_bytes)),
         lambda r: none_last(r.peak_allocated_bytes),
     ),
     Column(

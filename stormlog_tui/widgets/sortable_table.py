@@ -1,25 +1,21 @@
-"""SortableTable: a DataTable of typed rows, sorted by key or header click, and filtered."""
+"""SortableTable: a LineTable whose rows are sorted by a column and filtered by text.
+
+``s`` sorts by the next column, ``S`` reverses, a click on a header sorts by it;
+``set_filter`` hides the rows that do not match. Sorting and filtering work on the rows
+(Python objects), not on drawn cells.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
-RowT = TypeVar("RowT")
+from stormlog_tui.widgets.line_table import Column, LineTable, RowT
 
-
-@dataclass(frozen=True)
-class Column(Generic[RowT]):
-    """A column: its label, how a row is shown in it, and how rows sort by it."""
-
-    label: str
-    cell: Callable[[RowT], Text]
-    sort_key: Callable[[RowT], Any]
+__all__ = ["Column", "SortableTable", "none_last"]
 
 
 def none_last(value: Any) -> tuple[bool, Any]:
@@ -27,9 +23,9 @@ def none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value if value is not None else 0)
 
 
-class SortableTable(DataTable[Text], Generic[RowT]):
-    """Rows of ``RowT`` shown through ``columns``; ``s`` sorts by the next column, ``S``
-    reverses, a click on a header sorts by it; ``filter_text`` hides rows that do not match."""
+class SortableTable(LineTable[RowT]):
+    """Rows of ``RowT`` shown through ``columns``, sorted by one of them; ``filter_text``
+    hides rows that do not match."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "sort_next", "Sort"),
@@ -44,18 +40,11 @@ class SortableTable(DataTable[Text], Generic[RowT]):
         sort_column: int = 0,
         reverse: bool = False,
     ) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.table_columns = list(columns)
+        super().__init__(columns, id=id)
         self.sort_column = sort_column
         self.reverse = reverse
         self.filter_text = ""
         self.all_rows: list[RowT] = []
-        self.shown_rows: list[RowT] = []
-
-    def on_mount(self) -> None:
-        for index, column in enumerate(self.table_columns):
-            self.add_column(column.label, key=str(index))
-        self._relabel()
 
     # subclasses override these two
     def row_key(self, row: RowT) -> str:
@@ -68,9 +57,14 @@ class SortableTable(DataTable[Text], Generic[RowT]):
             return True
         return any(needle in column.cell(row).plain.lower() for column in self.table_columns)
 
+    def filtering(self) -> bool:
+        """Whether some rows may be hidden (False: every row is shown, unchecked)."""
+        return bool(self.filter_text)
+
     def show(self, rows: Sequence[RowT]) -> None:
-        """Replace the rows (the cursor stays on the same row when it still exists)."""
-        self.all_rows = list(rows)
+        """Replace the rows (the cursor stays on the same row when it still exists); a list
+        is kept as it is, not copied: do not change it afterwards."""
+        self.all_rows = rows if isinstance(rows, list) else list(rows)
         self._refill()
 
     def set_filter(self, text: str) -> None:
@@ -78,48 +72,42 @@ class SortableTable(DataTable[Text], Generic[RowT]):
         self.filter_text = text
         self._refill()
 
-    def selected(self) -> RowT | None:
-        """The row under the cursor."""
-        if not self.shown_rows or not 0 <= self.cursor_row < len(self.shown_rows):
-            return None
-        return self.shown_rows[self.cursor_row]
-
     def select_key(self, key: str) -> bool:
         """Move the cursor to the row with ``key``; False if it is not shown."""
-        keys = [self.row_key(row) for row in self.shown_rows]
-        if key not in keys:
+        index = next((i for i, row in enumerate(self.shown_rows) if self.row_key(row) == key), -1)
+        if index < 0:
             return False
-        self.move_cursor(row=keys.index(key), animate=False)
+        self.move_cursor(row=index)
         return True
 
     def _refill(self) -> None:
         current = self.selected()
         selected_key = self.row_key(current) if current is not None else None
-        needle = self.filter_text.lower()
-        rows = [row for row in self.all_rows if self.row_matches(row, needle)]
-        sort_key = self.table_columns[self.sort_column].sort_key
-        self.shown_rows = sorted(rows, key=sort_key, reverse=self.reverse)
-        self.clear()
-        for row in self.shown_rows:
-            self.add_row(*(column.cell(row) for column in self.table_columns))
-        if selected_key is not None:
-            self.select_key(selected_key)
+        rows = self.all_rows
+        if self.filtering():
+            needle = self.filter_text.lower()
+            rows = [row for row in rows if self.row_matches(row, needle)]
+        sort_key: Any = self.table_columns[self.sort_column].sort_key
+        rows = sorted(rows, key=sort_key, reverse=self.reverse)
+        self.set_rows(
+            rows, None if selected_key is None else lambda r: self.row_key(r) == selected_key
+        )
 
-    def _relabel(self) -> None:
+    def header_labels(self) -> list[Text]:
+        labels = []
         for index, column in enumerate(self.table_columns):
             arrow = (" ▼" if self.reverse else " ▲") if index == self.sort_column else ""
-            self.columns[self._column_key(index)].label = Text(column.label + arrow)
-        self.refresh()
+            labels.append(Text(column.label + arrow))
+        return labels
 
-    def _column_key(self, index: int) -> Any:
-        return next(key for key in self.columns if key.value == str(index))
+    def header_clicked(self, index: int) -> None:
+        self.sort_by(index)
 
     def sort_by(self, index: int, reverse: bool | None = None) -> None:
         """Sort by column ``index`` (toggling the direction when it is already the key)."""
         if reverse is None:
             reverse = not self.reverse if index == self.sort_column else False
         self.sort_column, self.reverse = index, reverse
-        self._relabel()
         self._refill()
 
     def action_sort_next(self) -> None:
@@ -129,7 +117,3 @@ class SortableTable(DataTable[Text], Generic[RowT]):
     def action_sort_reverse(self) -> None:
         """Reverse the order."""
         self.sort_by(self.sort_column, reverse=not self.reverse)
-
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        self.sort_by(int(str(event.column_key.value)))

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from stormlog_core.browse import Dataset
-from stormlog_tui.formatting import literal
+from stormlog_tui.view.literal import literal
 
 
 def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
@@ -34,10 +34,6 @@ def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
 
 class StatusLine(Static):
     """The line above the footer: a summary of the last load."""
-
-    DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; }
-    """
 
     def show(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
         """Show the summary of ``dataset``."""

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from stormlog_core.browse import SEVERITY_ORDER, LoadWarning
-from stormlog_tui.formatting import literal
+from stormlog_tui.view.literal import literal
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}

@@ -96,7 +96,9 @@ def test_console_script_shows_the_sessions_and_quits_on_q(
     assert "Quit" in screen.rstrip().splitlines()[-1], screen
 
     terminal.tmux("send-keys", "-t", "e2e", "Enter")  # drill into the job
-    screen = terminal.wait_for("3/3 ranks · showing all")
+    terminal.wait_for("3/3 ranks · showing all")
+    screen = terminal.wait_for("━ rank 2")  # the chart and its legend come from a worker
+    assert "3/3 ranks · showing all" in screen
     assert "allocated (GiB)" in screen and "Peak alloc" in screen
     assert "━ rank 2" in screen and "device total" in screen
     terminal.tmux("send-keys", "-t", "e2e", "+")  # zoom in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
@@ -29,14 +30,26 @@ def fixed_clock() -> datetime:
     return datetime(2024, 6, 10, 12, 0, 0)
 
 
+def _running(app: Any) -> list[Any]:
+    return [w for w in app.workers if w.group != "follow" and not w.is_finished]
+
+
 async def loaded(app: Any, pilot: Any) -> None:
-    """Wait for the load worker and the messages it posted (not for live following,
-    which runs until the app exits)."""
-    pending = [worker for worker in app.workers if worker.group != "follow"]
-    if pending:  # an empty list would mean "every worker", following included
-        await app.workers.wait_for_complete(pending)
-    await pilot.pause()
-    await pilot.pause()
+    """Wait for the app's workers (loading, and the screens' rows, statistics and charts
+    that follow from it) and the messages they post; not for live following, which runs
+    until the app exits. Workers are awaited, not polled: ``pilot.pause()`` spins while a
+    thread uses the CPU, and would slow the workers down."""
+    for _ in range(1000):
+        running = _running(app)
+        if running:  # an empty list would mean "every worker", following included
+            await app.workers.wait_for_complete(running)
+            await asyncio.sleep(0.01)
+            continue
+        await pilot.pause()
+        await pilot.pause()
+        if not _running(app):
+            return
+    raise AssertionError("the app's workers never finished")
 
 
 def small_spec(**overrides: object) -> JobSpec:

@@ -6,14 +6,16 @@ from dataclasses import replace
 
 import numpy as np
 
+from stormlog_core.browse import EventKind, EventRecord, classify_event
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
 from stormlog_core.schema.sessions import SessionSummary
-from stormlog_tui.chart_data import ChartView, event_kind, pick_unit, prepare_chart
-from stormlog_tui.groups import SessionGroup, make_group
-from stormlog_tui.ticks import elapsed_label, time_ticks
-from stormlog_tui.time_window import TimeWindow
+from stormlog_tui.view.chart_data import ChartView, chart_events, pick_unit, prepare_chart
+from stormlog_tui.view.detail_group import DetailGroup, make_group
+from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_events
+from stormlog_tui.view.ticks import elapsed_label, time_ticks
+from stormlog_tui.view.time_window import TimeWindow
 
 GIB = 1024.0**3
 T0 = 1_700_000_000_000_000_000
@@ -31,14 +33,14 @@ def session(rank: int, samples: int, *, slope: float = 0.0, world: int = 8) -> S
     return SessionData(summary, series, sampling_interval_ms=100)
 
 
-def group(ranks: int, samples: int) -> SessionGroup:
+def group(ranks: int, samples: int) -> DetailGroup:
     sessions = [
         session(r, samples, slope=GIB / samples * (20 if r == 3 else 0)) for r in range(ranks)
     ]
     return make_group("job:job", "job job", sessions)
 
 
-def view_of(g: SessionGroup, **changes: object) -> ChartView:
+def view_of(g: DetailGroup, **changes: object) -> ChartView:
     return replace(ChartView(g.origin_ns, g.end_ns, g.origin_ns, columns=50), **changes)  # type: ignore[arg-type]
 
 
@@ -104,10 +106,30 @@ def test_events_are_marked_once_per_column() -> None:
     events = [(g.origin_ns + i * 1000, "alert") for i in range(50)] + [(g.end_ns, "oom")]
     data = prepare_chart(g.tracks, view_of(g), events)
     assert len(data.marks["alert"]) == 1 and len(data.marks["oom"]) == 1
-    assert event_kind("collector_degraded") == "collector"
-    assert event_kind("critical") == "alert"
-    assert event_kind("error", "CUDA out of memory") == "oom"
-    assert event_kind("sample") is None
+    assert classify_event("collector_degraded", {}) is EventKind.COLLECTOR
+    assert classify_event("critical", {}) is EventKind.ALERT
+    assert classify_event("error", {}, "CUDA out of memory") is EventKind.OOM
+    assert classify_event("sample", {}) is EventKind.SAMPLE  # samples are never marked
+
+
+def oom_event(at_ns: int) -> EventRecord:
+    """What stormlog's tracker writes on an OOM: an ``error`` with ``oom_reason``."""
+    metadata = {"oom_reason": "allocation of 2 GiB failed", "severity": "error"}
+    return EventRecord("s0", at_ns, "error", "error", "step 12", metadata, 0, "p", 1, 0.0, 0.0)
+
+
+def test_a_stormlog_oom_is_marked_oom_and_found_by_the_oom_filter() -> None:
+    s = session(0, 100, world=1)
+    at = int(s.series.timestamp_ns[50])
+    s.events.append(oom_event(at))
+    g = make_group("job:job", "job job", [s])
+    assert chart_events(g, None) == [(at, "oom")]
+    data = prepare_chart(g.tracks, view_of(g), chart_events(g, None))
+    assert list(data.marks) == ["oom"] and "alert" not in data.marks
+    rows = event_rows(g)
+    assert "oom" in TYPE_FILTERS
+    assert [row.event_type for row in filter_events(rows, "oom", "")] == ["error"]
+    assert filter_events(rows, "alert", "") == []
 
 
 def test_units_and_time_labels() -> None:

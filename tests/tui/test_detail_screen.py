@@ -35,6 +35,7 @@ async def test_the_leaking_rank_in_two_keys(demo_dir: Path) -> None:
         assert table.selected() is not None and table.selected().rank == 3  # type: ignore[union-attr]
         await pilot.press("enter")
         assert screen.ranks == (3,)
+        await loaded(app, pilot)  # the chart is prepared in a thread worker
         chart = screen.query_one(MemoryChart)
         assert chart.data is not None and chart.data.mode == "metrics"
         assert "showing 3 " in str(screen.query_one("#chart-header").render())
@@ -121,6 +122,7 @@ async def test_metric_clock_and_rank_selection_keys(demo_dir: Path) -> None:
         assert screen.metric == "allocated"
         await pilot.press("c")
         assert screen.wall_clock and "wall clock" in str(header.render())
+        await loaded(app, pilot)  # the chart is prepared in a thread worker
         labels = screen.query_one(MemoryChart).data.xticks[1]  # type: ignore[union-attr]
         assert all(label.count(":") == 2 for label in labels)
         await pilot.press("space", "down", "space")  # the cursor starts on rank 3 (flagged)
@@ -150,8 +152,9 @@ async def test_events_view_filters_by_type_and_text(demo_dir: Path) -> None:
         await pilot.press("f")
         await pilot.press("f")  # collector
         assert {row.rank for row in view.shown_rows} == {5}
-        await pilot.press("f", "f", "f")  # back to all
-        assert view.kind is None
+        for kind in ("phase", "allocation", "lifecycle", "other", None):  # then back to all
+            await pilot.press("f")
+            assert view.kind == kind
         await pilot.press("slash")
         assert screen.query_one("#event-filter", FilterBar).has_focus
         await pilot.press(*"recovered", "enter")

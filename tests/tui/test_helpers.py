@@ -8,21 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from stormlog_core.analysis import format_ranks
 from stormlog_core.browse.dataset import load_dataset
-from stormlog_tui.event_rows import filter_events, group_events
 from stormlog_tui.export import export_group
-from stormlog_tui.groups import group_of, job_groups
-from stormlog_tui.job_rows import job_rows
-from stormlog_tui.rank_list import format_ranks, parse_ranks
-from stormlog_tui.rank_source import rank_rows_for
-from stormlog_tui.time_window import TimeWindow
+from stormlog_tui.view.detail_group import group_of
+from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
+from stormlog_tui.view.rows.events import event_rows, filter_events
+from stormlog_tui.view.rows.jobs import job_rows
+from stormlog_tui.view.rows.ranks import group_rank_rows
+from stormlog_tui.view.time_window import TimeWindow
 
 
 def test_rank_lists() -> None:
     assert parse_ranks("0,3,5-7") == (0, 3, 5, 6, 7)
     assert parse_ranks(" all ") is None and parse_ranks("") is None
-    assert format_ranks((0, 3, 5, 6, 7)) == "0,3,5-7"
-    assert format_ranks(None) == "all"
+    # Lists are written by core's one formatter (``0, 3, 5-7``); the parser reads them back.
+    assert ranks_label((0, 3, 5, 6, 7)) == format_ranks([0, 3, 5, 6, 7]) == "0, 3, 5-7"
+    assert parse_ranks(ranks_label((0, 3, 5, 6, 7))) == (0, 3, 5, 6, 7)
+    assert ranks_label(None) == "all"
     for bad in ("x", "5-3", "-1", "1-"):
         with pytest.raises(ValueError):
             parse_ranks(bad)
@@ -44,7 +47,9 @@ def test_time_window_zoom_pan_and_clamp() -> None:
 
 def test_the_demo_leaking_rank_is_the_only_outlier(demo_dir: Path) -> None:
     dataset = load_dataset([demo_dir])
-    rows = rank_rows_for(job_groups(dataset)[0])
+    group = group_of(dataset, dataset.sessions[0].session_id)
+    assert group is not None and group.job_id is not None
+    rows = group_rank_rows(group)
     outliers = [row.rank for row in rows if row.outlier]
     assert outliers == [3]
     leaking = rows[3]
@@ -59,7 +64,7 @@ def test_jobs_list_missing_ranks(tmp_path: Path) -> None:
     spec = small_spec(ranks=4, leak_rank=None, degraded_rank=None)
     for rank in (0, 1, 3):
         write_rank(spec, tmp_path, rank, "completed")
-    [job] = job_rows(load_dataset([tmp_path]))
+    [job] = job_rows(load_dataset([tmp_path]).sessions)
     assert job.ranks_missing == [2] and job.ranks_present == 3 and job.world_size == 4
 
 
@@ -67,7 +72,7 @@ def test_events_filter_by_kind_text_and_rank(demo_dir: Path) -> None:
     dataset = load_dataset([demo_dir])
     group = group_of(dataset, dataset.sessions[0].session_id)
     assert group is not None
-    rows = group_events(group)
+    rows = event_rows(group)
     assert all(row.event_type != "sample" for row in rows)
     collector = filter_events(rows, "collector", "")
     assert {row.rank for row in collector} == {5}
@@ -97,8 +102,8 @@ def test_export_csv_and_jsonl_of_ranks_in_a_window(demo_dir: Path, tmp_path: Pat
 
 
 def test_app_and_summary_escape_text_the_same_way() -> None:
-    from stormlog_tui.formatting import literal
-    from stormlog_tui.safe_text import safe_text
+    from stormlog_tui.view.literal import literal
+    from stormlog_tui.view.safe_text import safe_text
 
     hostile = "gpu\u202e7\x1b[2J\u200b-node\x07"
     assert literal(hostile).plain == safe_text(hostile) == "gpu\\u202e7\\x1b[2J\\u200b-node\\x07"

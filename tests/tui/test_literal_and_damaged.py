@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from stormlog_tui.app import make_app
-from stormlog_tui.formatting import literal
 from stormlog_tui.screens import DetailScreen, JobsScreen
+from stormlog_tui.view.literal import literal
 from stormlog_tui.widgets import EventsView, SessionsTable, WarningsPanel
 from stormlog_tui.widgets.jobs_table import JobsTable
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.anyio
 
 
 def hostile_records() -> list[dict[str, Any]]:
-    common = {"host": HOSTILE, "job_id": HOSTILE, "rank": 0, "world_size": 1}
+    common: dict[str, Any] = {"host": HOSTILE, "job_id": HOSTILE, "rank": 0, "world_size": 1}
     records = session_records("evil", 4, **common)
     records[2]["event_type"] = "warning"
     records[2]["context"] = HOSTILE

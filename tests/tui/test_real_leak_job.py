@@ -45,5 +45,6 @@ async def test_enter_names_the_leaking_rank_and_puts_the_cursor_on_it() -> None:
         )
         assert match, header
         # The label is whole seconds from the job's first record: the true start, +-1 s.
+        assert screen.group is not None
         true_since = (truth["leak_start_ns"] - screen.group.origin_ns) / 1e9
         assert abs(float(match.group(1)) - true_since) <= 1.0, (header, true_since)

@@ -85,9 +85,9 @@ async def test_enter_opens_the_job_of_the_session(demo_dir: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(app, pilot)
         await pilot.press("down", "enter")
-        await pilot.pause()
+        await loaded(app, pilot)  # the job is put together in a thread worker
         assert isinstance(app.screen, DetailScreen)
-        assert app.screen.group.ranks == list(range(8))
+        assert app.screen.group is not None and app.screen.group.ranks == list(range(8))
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailScreen)
 
@@ -101,6 +101,7 @@ async def test_warnings_panel_lists_every_warning_and_opens_its_session(
     async with app.run_test(size=(200, 40)) as pilot:
         await loaded(app, pilot)
         panel = app.screen.query_one(WarningsPanel)
+        assert app.dataset is not None
         assert panel.display and panel.row_count == len(app.dataset.warnings) >= 3
         assert column(panel, "Severity")[0] == "error"
         wheres = column(panel, "Where")

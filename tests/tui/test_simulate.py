@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from stormlog.telemetry import load_telemetry_sessions, validate_telemetry_record
+from stormlog.telemetry import load_telemetry_sessions, validate_telemetry_record  # type: ignore[import-untyped]
 
 from stormlog_core.testing.simulate import JobSpec, LiveJob, job_records, rank_records, write_job
 

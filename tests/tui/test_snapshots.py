@@ -35,7 +35,7 @@ async def open_job(pilot: Any) -> None:
 async def open_leaking_rank(pilot: Any) -> None:
     await open_job(pilot)
     await pilot.press("enter")
-    await pilot.pause()
+    await loaded(pilot.app, pilot)  # the chart is prepared in a thread worker
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

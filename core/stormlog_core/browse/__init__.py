@@ -17,6 +17,7 @@ from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.read import prepare_workers
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
 from stormlog_core.schema.taxonomy import EventKind, classify_event
@@ -41,6 +42,7 @@ __all__ = [
     "downsample_minmax",
     "format_bytes",
     "format_rate",
+    "gc_paused",
     "load_dataset",
     "prepare_workers",
 ]

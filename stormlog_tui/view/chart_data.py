@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from stormlog_core.browse import downsample_minmax
-from stormlog_tui.groups import RankTrack
-from stormlog_tui.ticks import time_ticks
+from stormlog_core.analysis import RankTimeline
+from stormlog_core.browse import EventKind, downsample_minmax
+from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.ticks import time_ticks
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -31,17 +32,10 @@ METRIC_LABELS = {"allocated": "allocated", "reserved": "reserved", "used": "devi
 FEW_RANKS = 8
 TOP_RANKS = 3
 _UNITS = (("TiB", 1024.0**4), ("GiB", 1024.0**3), ("MiB", 1024.0**2), ("KiB", 1024.0))
-EVENT_KINDS = {
-    "warning": "alert",
-    "critical": "alert",
-    "error": "alert",
-    "oom": "oom",
-    "out_of_memory": "oom",
-    "collector_degraded": "collector",
-    "collector_recovered": "collector",
-    "phase_enter": "phase",
-    "phase_exit": "phase",
-}
+#: The event kinds (core's taxonomy) the chart marks; other events are not drawn.
+MARKED_KINDS = frozenset({EventKind.ALERT, EventKind.OOM, EventKind.COLLECTOR, EventKind.PHASE})
+#: The mark of a rank's divergence onset (from the rank statistics, not an event).
+ONSET = "onset"
 
 
 @dataclass(frozen=True)
@@ -97,7 +91,7 @@ def pick_unit(peak_bytes: float) -> tuple[str, float]:
     return "B", 1.0
 
 
-def _slice(track: RankTrack, view: ChartView) -> slice:
+def _slice(track: RankTimeline, view: ChartView) -> slice:
     stamps = track.series.timestamp_ns
     lo = int(np.searchsorted(stamps, view.start_ns, "left"))
     hi = int(np.searchsorted(stamps, view.end_ns, "right"))
@@ -114,7 +108,7 @@ def _break_gaps(x: FloatArray, y: FloatArray, limit_s: float) -> tuple[FloatArra
     return np.insert(x, where, np.nan), np.insert(y, where, np.nan)
 
 
-def _line(track: RankTrack, view: ChartView, field_name: str, scale: float) -> ChartLine:
+def _line(track: RankTimeline, view: ChartView, field_name: str, scale: float) -> ChartLine:
     part = _slice(track, view)
     stamps = track.series.timestamp_ns[part]
     x, y = downsample_minmax(stamps, track.series.values[field_name][part], view.columns)
@@ -124,14 +118,14 @@ def _line(track: RankTrack, view: ChartView, field_name: str, scale: float) -> C
     return ChartLine(f"rank {track.rank}", x, y / scale, "rank", track.rank)
 
 
-def _window_peak(track: RankTrack, view: ChartView, field_name: str) -> float:
+def _window_peak(track: RankTimeline, view: ChartView, field_name: str) -> float:
     column = track.series.values[field_name][_slice(track, view)]
     if not len(column) or np.all(np.isnan(column)):
         return float("nan")
     return float(np.nanmax(column))
 
 
-def _grid(tracks: Sequence[RankTrack], view: ChartView, field_name: str) -> FloatArray:
+def _grid(tracks: Sequence[RankTimeline], view: ChartView, field_name: str) -> FloatArray:
     """Per rank and per column, the largest value in that column (NaN when none)."""
     columns = max(view.columns, 1)
     edges = np.linspace(view.start_ns, view.end_ns, columns + 1)
@@ -166,15 +160,20 @@ def _band(grid: FloatArray, view: ChartView, scale: float) -> list[ChartLine]:
     ]
 
 
-def _selected(tracks: Sequence[RankTrack], view: ChartView) -> list[RankTrack]:
+def _selected(tracks: Sequence[RankTimeline], view: ChartView) -> list[RankTimeline]:
     if view.ranks is None:
         return list(tracks)
     wanted = set(view.ranks)
     return [track for track in tracks if track.rank in wanted]
 
 
-def _limit(tracks: Sequence[RankTrack]) -> float | None:
-    totals = [t.total_bytes for t in tracks if t.total_bytes is not None]
+def device_total(track: RankTimeline) -> float | None:
+    """The device total of a rank (the limit line), if reported."""
+    return track.series.peak("device_total_bytes")
+
+
+def _limit(tracks: Sequence[RankTimeline]) -> float | None:
+    totals = [total for total in map(device_total, tracks) if total is not None]
     return max(totals) if totals else None
 
 
@@ -185,7 +184,7 @@ def _scale_for(peak: float, limit: float | None) -> tuple[str, float, float]:
 
 
 def prepare_chart(
-    tracks: Sequence[RankTrack], view: ChartView, events: Sequence[tuple[int, str]] = ()
+    tracks: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]] = ()
 ) -> ChartData:
     """The chart of ``view.metric`` for the selected ranks, ready for plotext."""
     shown = _selected(tracks, view)
@@ -216,10 +215,10 @@ def _finite(value: float) -> float:
     return value if np.isfinite(value) else -1.0
 
 
-def _one_rank(track: RankTrack, view: ChartView, events: Sequence[tuple[int, str]]) -> ChartData:
+def _one_rank(track: RankTimeline, view: ChartView, events: Sequence[tuple[int, str]]) -> ChartData:
     """One rank: allocated, reserved and device used together, with the device total."""
     peaks = [_window_peak(track, view, name) for name in METRICS.values()]
-    limit = track.total_bytes
+    limit = device_total(track)
     unit, scale, top = _scale_for(max(peaks, default=0.0, key=_finite), limit)
     data = _frame(view, unit, top, limit / scale if limit else None, events, 1)
     data.mode = "metrics"
@@ -269,11 +268,17 @@ def event_marks(events: Sequence[tuple[int, str]], view: ChartView) -> dict[str,
     return marks
 
 
-def event_kind(event_type: str, context: str | None = None) -> str | None:
-    """The mark drawn for an event type (None: not marked)."""
-    lowered = event_type.lower()
-    if "oom" in lowered or "out_of_memory" in lowered:
-        return "oom"
-    if context and "out of memory" in context.lower():
-        return "oom"
-    return EVENT_KINDS.get(lowered)
+def chart_events(
+    group: DetailGroup, ranks: Sequence[int] | None, onsets: Sequence[tuple[int, int]] = ()
+) -> list[tuple[int, str]]:
+    """``(timestamp_ns, mark)`` of what the chart marks for the shown ranks: events of the
+    marked kinds (by core's taxonomy, so an OOM is an OOM however it was written) and the
+    ``(rank, onset_ns)`` of diverging ranks."""
+    wanted = None if ranks is None else set(ranks)
+    marks = []
+    for track in group.tracks:
+        if wanted is not None and track.rank not in wanted:
+            continue
+        marks += [(e.timestamp_ns, e.kind.label) for e in track.events if e.kind in MARKED_KINDS]
+    marks += [(at, ONSET) for rank, at in onsets if wanted is None or rank in wanted]
+    return marks

@@ -1,9 +1,9 @@
-"""One table row per loaded session, computed from core's sessions (no Textual here)."""
+"""One row per loaded session for the sessions table, from core's sessions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from stormlog_core.browse import SessionData
 
@@ -27,16 +27,6 @@ class SessionRow:
     warning_count: int = 0
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    """Every session row found under the given paths, and one problem per path that failed."""
-
-    rows: list[SessionRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    sources: int = 0
-    warnings: int = 0
-
-
 def _duration(session: SessionData) -> int | None:
     """Ended minus started; for a session still running, up to its last record."""
     summary = session.summary
@@ -48,8 +38,13 @@ def _duration(session: SessionData) -> int | None:
     return max(0, end - summary.started_at_ns)
 
 
-def row_from_session(session: SessionData) -> SessionRow:
-    """Build the table row of one loaded session."""
+def _peak(session: SessionData) -> int | None:
+    peak = session.series.peak("allocator_allocated_bytes")
+    return None if peak is None else int(peak)
+
+
+def session_row(session: SessionData) -> SessionRow:
+    """The table row of one loaded session."""
     summary = session.summary
     return SessionRow(
         key=summary.session_id,
@@ -62,17 +57,12 @@ def row_from_session(session: SessionData) -> SessionRow:
         event_count=session.event_count,
         started_at_ns=summary.started_at_ns,
         duration_ns=_duration(session),
-        peak_allocated_bytes=session.stats()["peak_allocator_allocated_bytes"],
+        peak_allocated_bytes=_peak(session),
         source=session.sources[0] if session.sources else "",
         warning_count=session.warning_count,
     )
 
 
-def sort_rows(rows: Iterable[SessionRow]) -> list[SessionRow]:
-    """Order rows by job, then rank, then start time (ranks of one job stay together)."""
-
-    def key(row: SessionRow) -> tuple[str, int, int, str]:
-        rank = row.rank if row.rank is not None else -1
-        return (row.job_id or "", rank, row.started_at_ns or 0, row.key)
-
-    return sorted(rows, key=key)
+def session_rows(sessions: Sequence[SessionData]) -> list[SessionRow]:
+    """The rows of every session, in the dataset's order."""
+    return [session_row(session) for session in sessions]

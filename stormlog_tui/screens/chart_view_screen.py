@@ -1,0 +1,124 @@
+"""ChartViewScreen: a screen's view of a chart (time window, metric, time axis, charted
+ranks, width) as reactives, and the keys and messages that change it.
+
+Every change calls :meth:`ChartViewScreen.view_changed` (and a change of the ranks
+:meth:`ChartViewScreen.ranks_changed` first): the screen redraws from the state, nobody
+calls a redraw by hand. No data here: :class:`~stormlog_tui.screens.detail_screen.DetailScreen`
+says what the chart shows.
+"""
+
+from __future__ import annotations
+
+from textual.reactive import var
+
+from stormlog_tui.screens.data_screen import DataScreen
+from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
+from stormlog_tui.view.chart_data import METRICS
+from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
+from stormlog_tui.view.time_window import TimeWindow
+from stormlog_tui.widgets import EventsView, MemoryChart, RankTable
+
+
+class ChartViewScreen(DataScreen):
+    """The chart's view state and the keys that change it (bound by the subclass)."""
+
+    #: The time window shown (inside the group's whole range).
+    window: var[TimeWindow] = var(TimeWindow.full(0, 1), init=False)
+    #: ``allocated``, ``reserved`` or ``used``.
+    metric: var[str] = var("allocated", init=False)
+    #: Wall-clock time axis instead of elapsed time.
+    wall_clock: var[bool] = var(False, init=False)
+    #: The charted ranks (None = all).
+    ranks: var[tuple[int, ...] | None] = var(None, init=False)
+    #: The chart's width in cells (what the chart data is downsampled to).
+    columns: var[int] = var(80, init=False)
+    #: The chart widget's size (plotext draws a canvas that size).
+    chart_size: var[tuple[int, int]] = var((0, 0), init=False)
+
+    def view_changed(self) -> None:
+        """Something the chart shows changed: redraw (the subclass says how)."""
+        raise NotImplementedError
+
+    def ranks_changed(self) -> None:
+        """The charted ranks changed (before :meth:`view_changed`)."""
+
+    def watch_window(self) -> None:
+        self.view_changed()
+
+    def watch_metric(self) -> None:
+        self.view_changed()
+
+    def watch_wall_clock(self) -> None:
+        self.view_changed()
+
+    def watch_columns(self) -> None:
+        self.view_changed()
+
+    def watch_chart_size(self) -> None:
+        self.view_changed()
+
+    def watch_ranks(self) -> None:
+        self.ranks_changed()
+        self.view_changed()
+
+    def on_memory_chart_resized(self, event: MemoryChart.Resized) -> None:
+        self.columns = event.columns
+        self.chart_size = (event.width, event.height)
+
+    def on_memory_chart_zoom_requested(self, event: MemoryChart.ZoomRequested) -> None:
+        self.window = self.window.zoom(event.factor, event.anchor)
+
+    def on_memory_chart_pan_requested(self, event: MemoryChart.PanRequested) -> None:
+        self.window = self.window.pan(event.fraction)
+
+    def action_zoom(self, factor: float) -> None:
+        """Zoom the time window around its centre."""
+        self.window = self.window.zoom(factor)
+
+    def action_pan(self, fraction: float) -> None:
+        """Move the time window."""
+        self.window = self.window.pan(fraction)
+
+    def action_reset_zoom(self) -> None:
+        """Show the whole time range."""
+        self.window = TimeWindow.full(self.window.full_start_ns, self.window.full_end_ns)
+
+    def action_next_metric(self) -> None:
+        """Cycle allocated, reserved and device used."""
+        names = list(METRICS)
+        self.metric = names[(names.index(self.metric) + 1) % len(names)]
+
+    def action_toggle_clock(self) -> None:
+        """Switch the time axis between elapsed time and wall clock."""
+        self.wall_clock = not self.wall_clock
+
+    def action_all_ranks(self) -> None:
+        """Chart every rank."""
+        self.ranks = None
+
+    def action_ask_ranks(self) -> None:
+        """Type a rank list (``0,3,5-7``)."""
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                self.ranks = parse_ranks(text)
+            except ValueError as error:
+                self.notify(str(error), severity="error")
+
+        self.app.push_screen(RanksPromptScreen(ranks_label(self.ranks)), chosen)
+
+    def on_rank_table_rank_chosen(self, event: RankTable.RankChosen) -> None:
+        self.ranks = (event.rank,)
+
+    def on_rank_table_rank_toggled(self, event: RankTable.RankToggled) -> None:
+        current = set(self.ranks or ()) ^ {event.rank}
+        self.ranks = tuple(sorted(current)) or None
+
+    def on_events_view_time_chosen(self, event: EventsView.TimeChosen) -> None:
+        window = self.window
+        span = window.span_ns if not window.is_full else window.span_ns // 8
+        full = TimeWindow.full(window.full_start_ns, window.full_end_ns)
+        anchor = (event.timestamp_ns - full.start_ns) / max(full.span_ns, 1)
+        self.window = full.zoom(span / max(full.span_ns, 1), anchor).pan(0.0)

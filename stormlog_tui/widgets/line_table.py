@@ -1,0 +1,333 @@
+"""LineTable: typed rows drawn through columns, only the rows in view (Textual's line API).
+
+Built on ``ScrollView`` + ``render_line``, as toolong's ``LogLines``: rows stay Python
+objects, a cell becomes a Rich ``Text`` only when its row is on screen, so showing 30,000
+events costs a list, not 30,000 table rows. It looks and moves like a ``DataTable`` with a
+row cursor and zebra stripes (its styles are in ``app.tcss``), and draws a cell the way
+``DataTable`` does, segment for segment. Sorting and filtering: ``SortableTable``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+RowT = TypeVar("RowT")
+#: Blank cells left and right of every cell.
+CELL_PADDING = 1
+#: Rows measured when rows arrive; a row drawn later widens its columns if it needs to.
+MEASURED_ROWS = 100
+#: Rendered lines kept between frames.
+LINE_CACHE = 300
+HEADER, CURSOR, EVEN, ODD = (
+    "sortable-table--header",
+    "sortable-table--cursor",
+    "sortable-table--even-row",
+    "sortable-table--odd-row",
+)
+
+
+@dataclass(frozen=True)
+class Column(Generic[RowT]):
+    """A column: its label, how a row is shown in it, and how rows sort by it."""
+
+    label: str
+    cell: Callable[[RowT], Text]
+    sort_key: Callable[[RowT], Any]
+
+
+class ColumnLabel(NamedTuple):
+    """A column's header as shown (with the sort arrow)."""
+
+    label: Text
+
+
+def _width(text: Text) -> int:
+    plain = text.plain
+    if "\n" not in plain:
+        return text.cell_len
+    return max(Text(line).cell_len for line in plain.splitlines())
+
+
+class LineTable(ScrollView, Generic[RowT], can_focus=True):
+    """``shown_rows`` drawn through ``columns``, with a row cursor (up, down, page, home,
+    end, click)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {HEADER, CURSOR, EVEN, ODD}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose_row", show=False),  # first: the subclasses' enter leads
+        Binding("up", "cursor_up", show=False),
+        Binding("down", "cursor_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home,ctrl+home", "first_row", show=False),
+        Binding("end,ctrl+end", "last_row", show=False),
+    ]
+
+    def __init__(self, columns: Sequence[Column[RowT]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.table_columns = list(columns)
+        self.shown_rows: list[RowT] = []
+        self.cursor_row = 0
+        self._content_widths = [Text(column.label).cell_len for column in self.table_columns]
+        self._cells: dict[int, list[Text]] = {}
+        self._lines: dict[tuple[Any, ...], Strip] = {}
+        self._generation = 0
+        self._unmeasured = False
+        self._styles: dict[str, Style] = {}
+
+    @property
+    def row_count(self) -> int:
+        """How many rows are shown (after the filter)."""
+        return len(self.shown_rows)
+
+    @property
+    def ordered_columns(self) -> list[ColumnLabel]:
+        """The column headers, left to right."""
+        return [ColumnLabel(label) for label in self.header_labels()]
+
+    def get_row_at(self, index: int) -> list[Text]:
+        """The cells of the shown row at ``index``."""
+        cells = self._cells.get(index)
+        if cells is None:
+            row = self.shown_rows[index]
+            cells = self._cells[index] = [column.cell(row) for column in self.table_columns]
+        return cells
+
+    def selected(self) -> RowT | None:
+        """The row under the cursor."""
+        if not 0 <= self.cursor_row < len(self.shown_rows):
+            return None
+        return self.shown_rows[self.cursor_row]
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        """Put the cursor on shown row ``row`` (clamped) and scroll it into view."""
+        self.cursor_row = max(0, min(row, len(self.shown_rows) - 1))
+        self._scroll_to_cursor(animate)
+        self.refresh()
+
+    def refresh_rows(self, changed: Callable[[RowT], bool]) -> None:
+        """Draw again the rows for which ``changed(row)`` is true: their cells depend on
+        something besides the row (only rows already drawn are checked)."""
+        stale = {index for index in self._cells if changed(self.shown_rows[index])}
+        for index in stale:
+            del self._cells[index]
+        for key in [key for key in self._lines if key[0] in stale]:
+            del self._lines[key]
+        self.refresh()
+
+    def set_rows(self, rows: list[RowT], keep: Callable[[RowT], bool] | None = None) -> None:
+        """Show ``rows`` (in this order), the cursor on the first row ``keep`` accepts."""
+        self.shown_rows = rows
+        self._cells.clear()
+        self.cursor_row = 0
+        self._unmeasured = True  # the first rows are measured when the table is drawn
+        self._resize()
+        index = next((i for i, row in enumerate(rows) if keep(row)), 0) if keep else 0
+        self.move_cursor(row=index)
+
+    def header_labels(self) -> list[Text]:
+        """The column headers as shown."""
+        return [Text(column.label) for column in self.table_columns]
+
+    def header_clicked(self, index: int) -> None:
+        """A click on the header of column ``index``: nothing here."""
+
+    # ------------------------------------------------------------------ moving
+
+    def action_choose_row(self) -> None:
+        """Enter on a row: nothing here; each table binds enter to what its rows open."""
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_up(self) -> None:
+        """One row up."""
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        """One row down."""
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        """One screen up."""
+        self.move_cursor(row=self.cursor_row - self._page())
+
+    def action_page_down(self) -> None:
+        """One screen down."""
+        self.move_cursor(row=self.cursor_row + self._page())
+
+    def action_first_row(self) -> None:
+        """To the first row."""
+        self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        """To the last row."""
+        self.move_cursor(row=len(self.shown_rows) - 1)
+
+    def _scroll_to_cursor(self, animate: bool = False) -> None:
+        if not self.size.height:  # not laid out (or hidden): on_resize scrolls later
+            return
+        visible = self._page()
+        top = int(self.scroll_y)
+        if self.cursor_row < top:
+            top = self.cursor_row
+        elif self.cursor_row >= top + visible:
+            top = self.cursor_row - visible + 1
+        if top != int(self.scroll_y):
+            self.scroll_to(y=top, animate=animate, force=True, immediate=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        x, y = offset.x + int(self.scroll_x), offset.y
+        if y == 0:
+            edge = 0
+            for index, width in enumerate(self._widths()):
+                edge += width
+                if x < edge:
+                    self.header_clicked(index)
+                    break
+            return
+        self.focus()
+        self.move_cursor(row=int(self.scroll_y) + y - 1)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _widths(self) -> list[int]:
+        return [width + 2 * CELL_PADDING for width in self._content_widths]
+
+    def _measure(self, indexes: range) -> bool:
+        """Widen the columns to the cells of the shown rows ``indexes``; True if any grew."""
+        widths = self._content_widths
+        grew = False
+        for index in indexes:
+            for column, cell in enumerate(self.get_row_at(index)):
+                width = _width(cell)
+                if width > widths[column]:
+                    widths[column], grew = width, True
+        return grew
+
+    def _resize(self) -> None:
+        self._generation += 1
+        self._lines.clear()
+        self.virtual_size = Size(sum(self._widths()), len(self.shown_rows) + 1)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+        self._lines.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        top = int(self.scroll_y)
+        end = min(len(self.shown_rows), top + self.size.height)
+        grew = False
+        if self._unmeasured:
+            self._unmeasured = False
+            grew = self._measure(range(min(len(self.shown_rows), MEASURED_ROWS)))
+        if self._measure(range(top, end)) or grew:
+            self._generation += 1
+            self._lines.clear()
+            self.virtual_size = Size(sum(self._widths()), len(self.shown_rows) + 1)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
+        index = -1 if y == 0 else scroll_y + y - 1
+        if index >= len(self.shown_rows):
+            return Strip.blank(width, self.rich_style)
+        key = (
+            index,
+            index == self.cursor_row,
+            scroll_x,
+            width,
+            self._generation,  # bumped by new rows or widths; styles clear the cache
+        )
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) > LINE_CACHE:
+                self._lines.clear()
+            line = Strip(self._render_row(index)).crop(scroll_x, scroll_x + width)
+            strip = self._lines[key] = line.adjust_cell_length(width, self.rich_style).simplify()
+        return strip
+
+    def _row_styles(self) -> dict[str, Style]:
+        """The header, stripe and cursor styles (kept until the styles change)."""
+        if not self._styles:
+            self._styles = {
+                name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES
+            }
+        return self._styles
+
+    def _render_row(self, index: int) -> list[Segment]:
+        """The whole row ``index`` (-1: the header), as wide as the table or the widget."""
+        header = index == -1
+        cells = self.header_labels() if header else self.get_row_at(index)
+        styles = self._row_styles()
+        row_style = styles[HEADER if header else (ODD if index % 2 else EVEN)]
+        cursor = styles[CURSOR] if not header and index == self.cursor_row else Style()
+        post = Style.from_color(color=cursor.color)
+        console = self.app.console
+        segments: list[Segment] = []
+        widths = self._widths()
+        pre = row_style + cursor
+        for cell, width in zip(cells, widths, strict=True):
+            segments += _cell_segments(console, cell, width, pre, post)
+        remaining = max(0, self.size.width - sum(widths))
+        segments.append(Segment(" " * remaining, row_style + cursor))
+        return segments
+
+
+def _cell_segments(
+    console: Console, cell: Text, width: int, pre: Style, post: Style
+) -> list[Segment]:
+    """One cell ``width`` wide, padded: what a ``DataTable`` draws for it (the same
+    characters and styles), several times faster: no ``Padding`` and ``Styled`` layers, and
+    a text that fits is not copied."""
+    inner = max(0, width - 2 * CELL_PADDING)
+    base = console.get_style(cell.style) if cell.style else None
+    length = cell.cell_len
+    justify = cell.justify or "default"
+    plain = cell.plain
+    if length <= inner and justify in ("default", "left", "right") and plain == plain.rstrip():
+        segments = list(cell.render(console, end=""))
+        if base is not None:
+            segments = list(Segment.apply_style(segments, base))
+        fill = Segment(" " * (inner - length), None if justify == "default" else base)
+        line = [fill, *segments] if justify == "right" else [*segments, fill]
+    else:
+        line = _fitted(console, cell, inner, base)
+    pad = Segment(" " * CELL_PADDING)
+    return list(Segment.apply_style([pad, *line, pad], pre, post))
+
+
+def _fitted(console: Console, cell: Text, inner: int, base: Style | None) -> list[Segment]:
+    """A cell cut (or justified) to ``inner`` cells as Rich does it."""
+    text = cell.copy()
+    text.end = ""
+    overflow = cell.overflow or "fold"
+    if cell.justify in (None, "default"):
+        text.truncate(inner, overflow=overflow)
+    else:
+        text = text.wrap(console, inner, justify=cell.justify, overflow=overflow, no_wrap=True)[0]
+    segments: Iterable[Segment] = text.render(console, end="")
+    if base is not None:
+        segments = Segment.apply_style(segments, base)
+    return Segment.adjust_line_length(list(segments), inner)
