@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import tempfile
@@ -175,7 +176,11 @@ def main() -> None:
         f"event loop, {args.ranks} ranks x {args.samples:,} samples "
         f"(built in {time.perf_counter() - began:.1f} s)"
     )
-    runs = [asyncio.run(measure(sessions, args.samples)) for _ in range(args.repeat)]
+    runs = []
+    for _ in range(args.repeat):
+        runs.append(asyncio.run(measure(sessions, args.samples)))
+        gc.unfreeze()  # the app froze what was alive at its load: free the finished run
+        gc.collect()
     print(
         f"per step, median of {args.repeat} run(s): longest block (wall) / longest callback (CPU)"
     )

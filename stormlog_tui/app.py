@@ -129,7 +129,7 @@ class StormlogApp(App[None]):
         self._show(
             Shown(message.dataset, "● live, loaded" if following else "loaded", self.clock())
         )
-        keep_out_of_gc()
+        keep_out_of_gc(reloaded=not first)
         if following:
             self._stop_follow = asyncio.Event()
             self._follow()
@@ -199,18 +199,19 @@ class StormlogApp(App[None]):
             self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
 
 
-def keep_out_of_gc() -> None:
+def keep_out_of_gc(*, reloaded: bool) -> None:
     """Take what is alive now (a freshly loaded dataset, the app) out of the cyclic garbage
     collector's way.
 
     A dataset lives until the next load and holds hundreds of thousands of objects; every
     full collection walked them all, stopping the event loop for up to 170 ms on a 512-rank
-    job. One full collection now (once per load, so no garbage gets frozen), then
-    :func:`gc.freeze`: later collections skip everything frozen, which is still freed when
-    its last reference goes.
+    job. :func:`gc.freeze` puts them out of reach: later collections skip them, and they
+    are still freed when their last reference goes. A reload first collects everything
+    once, so what the previous load left in reference cycles is not frozen for good.
     """
-    gc.unfreeze()
-    gc.collect()
+    if reloaded:
+        gc.unfreeze()
+        gc.collect()
     gc.freeze()
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,14 @@ def write_rank(spec: JobSpec, parent: Path, rank: int, status: str) -> Path:
     else:
         writer.close(status, ended_at_ns=records[-1]["timestamp_ns"])
     return writer.root
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after_the_test() -> Iterator[None]:
+    """The app freezes what is alive when it loads (``keep_out_of_gc``): give the
+    collector back what the test's app left, so apps do not pile up in one process."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
