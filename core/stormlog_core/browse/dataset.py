@@ -98,10 +98,10 @@ def load_targets(
         results.append(result)
     sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
     warnings += session_warnings + check_jobs(sessions)
-    dataset = Dataset(sessions, sort_warnings(warnings), found.targets)
+    dataset = Dataset(sessions, [], found.targets)
     dataset.bundles = find_bundles(found.roots)
     attach_ooms(dataset.sessions, dataset.bundles)
-    dataset.warnings = sort_warnings(dataset.warnings + attach_coverage(dataset, manifests))
+    dataset.warnings = sort_warnings(warnings + attach_coverage(dataset, manifests))
     count_warnings_per_session(dataset)
     return dataset, results, manifests
 

@@ -367,7 +367,8 @@ def _subdirs(root: Path) -> list[Path]:
 def _refresh_ooms(dataset: Dataset, session_ids: Sequence[str], roots: Sequence[Path]) -> None:
     """OOMs of the sessions that grew; bundles are looked for again when an OOM has none
     yet (stormlog writes the bundle just after the OOM event)."""
-    grown = [s for s in dataset.sessions if s.session_id in set(session_ids)]
+    wanted = set(session_ids)
+    grown = [s for s in dataset.sessions if s.session_id in wanted]
     if not any(e.kind is EventKind.OOM for s in grown for e in s.events):
         return
     if any(s.oom is None or s.oom.bundle is None for s in grown):
