@@ -52,14 +52,22 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "e2e")
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
+        """The first settled screen that shows every one of ``texts``.
+
+        tmux can capture a frame the app is still painting, so a screen with the first text
+        need not have the rest yet: a screen counts only when it shows all the texts and the
+        next capture, 0.2 s later, is the same.
+        """
         deadline = time.monotonic() + timeout
+        previous = None
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if screen == previous and all(text in screen for text in texts):
                 return screen
+            previous = screen
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{self.screen()}")
+        raise AssertionError(f"{texts!r} not on screen after {timeout}s:\n{self.screen()}")
 
     def alive(self) -> bool:
         return (
@@ -96,15 +104,14 @@ def test_console_script_shows_the_sessions_and_quits_on_q(
     assert "Quit" in screen.rstrip().splitlines()[-1], screen
 
     terminal.tmux("send-keys", "-t", "e2e", "Enter")  # drill into the job
-    terminal.wait_for("3/3 ranks · showing all")
-    screen = terminal.wait_for("━ rank 2")  # the chart and its legend come from a worker
-    assert "3/3 ranks · showing all" in screen
-    assert "allocated (GiB)" in screen and "Peak alloc" in screen
-    assert "━ rank 2" in screen and "device total" in screen
+    # the chart and its legend come from a worker
+    terminal.wait_for(
+        "━ rank 2", "3/3 ranks · showing all", "allocated (GiB)", "Peak alloc", "device total"
+    )
     terminal.tmux("send-keys", "-t", "e2e", "+")  # zoom in
     assert "(zoomed)" in terminal.wait_for("(zoomed)")
     terminal.tmux("send-keys", "-t", "e2e", "?")
-    assert "Zoom +" in terminal.wait_for("stormlog-tui keys")
+    terminal.wait_for("stormlog-tui keys", "Zoom +")
     terminal.tmux("send-keys", "-t", "e2e", "Escape")
     terminal.tmux("send-keys", "-t", "e2e", "Escape")  # back to the sessions
     terminal.wait_for("3 sessions from 3 sources")
