@@ -1,6 +1,8 @@
 """The ``stormlog-tui`` command: ``stormlog-tui PATH...``, ``--demo``, or ``--summary``.
 
-``--summary`` never imports Textual: it loads, prints and exits.
+``--summary`` never imports Textual: it loads, prints and exits. Ctrl-C, SIGTERM and SIGHUP
+end either cleanly (see :mod:`stormlog_tui.signals`), with the shell's ``128 + signal``
+status. Every message that repeats a user-given path or argument prints it escaped.
 """
 
 from __future__ import annotations
@@ -10,16 +12,30 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from stormlog_tui import __version__
+from stormlog_tui.signals import EXIT_INTERRUPTED, Interrupted, graceful_exit
+from stormlog_tui.view.safe_text import safe_text
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the arguments it repeats in errors escaped (they may hold ESC)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {safe_text(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exits with status 2 on bad usage, like argparse always does)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="stormlog-tui",
         description="Browse Stormlog GPU-memory telemetry: JSON, JSONL files and sink "
         "directories (a parent directory is searched for one sink per rank).",
@@ -65,33 +81,42 @@ def _run(args: argparse.Namespace) -> int:
     if args.summary:
         from stormlog_tui.summary import run_summary
 
-        return run_summary(args.paths, args.json, sys.stdout)
+        with graceful_exit():
+            return run_summary(args.paths, args.json, sys.stdout)
     from stormlog_core.browse import prepare_workers
     from stormlog_tui.app import make_app
 
-    prepare_workers()  # before the app takes over the terminal and standard error
-
-    if args.demo:
-        from stormlog_tui.demo import live_demo
-
-        with live_demo() as parent:
-            subtitle = "live demo (a simulated 8-rank job)"
-            make_app(
-                [parent, *args.paths], follow=True, poll_seconds=args.poll, subtitle=subtitle
-            ).run()
-        return EXIT_OK
-    missing = [str(path) for path in args.paths if not path.exists()]
+    missing = [safe_text(path) for path in args.paths if not path.exists()]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
-    follow = False if args.no_follow else None
-    make_app(
-        args.paths,
-        session=args.session,
-        ranks=args.rank_list,
-        follow=follow,
-        poll_seconds=args.poll,
-    ).run()
-    return EXIT_OK
+    app: App[None] | None = None
+
+    def exit_app(code: int) -> None:
+        if app is not None:
+            app.exit(return_code=code)
+
+    with graceful_exit(exit_app):
+        prepare_workers()  # before the app takes over the terminal and standard error
+        if args.demo:
+            from stormlog_tui.demo import live_demo
+
+            with live_demo() as parent:
+                subtitle = "live demo (a simulated 8-rank job)"
+                app = make_app(
+                    [parent, *args.paths], follow=True, poll_seconds=args.poll, subtitle=subtitle
+                )
+                app.run()
+        else:
+            follow = False if args.no_follow else None
+            app = make_app(
+                args.paths,
+                session=args.session,
+                ranks=args.rank_list,
+                follow=follow,
+                poll_seconds=args.poll,
+            )
+            app.run()
+    return app.return_code or EXIT_OK
 
 
 def _positive_seconds(text: str) -> float:
@@ -120,7 +145,7 @@ def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         args.paths = [cwd]
         return
     parser.error(
-        f"no telemetry found in {cwd}: give a PATH (a sink directory, a JSON or JSONL "
+        f"no telemetry found in {safe_text(cwd)}: give a PATH (a sink directory, a JSON or JSONL "
         "file, or a directory of sinks), or try `stormlog-tui --demo`"
     )
 
@@ -138,7 +163,8 @@ def _rank_list(parser: argparse.ArgumentParser, text: str | None) -> tuple[int, 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 usage or input error)."""
+    """Run the command line; return the exit status (0 ok, 2 usage or input error,
+    128 + N when stopped by signal N: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -151,12 +177,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        return EXIT_OK
+        return EXIT_INTERRUPTED
+    except Interrupted as interrupted:
+        return interrupted.exit_code
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:
         message = str(error).strip().splitlines()
         detail = message[0] if message else type(error).__name__
-        print(f"stormlog-tui: error: {detail}", file=sys.stderr)
+        print(f"stormlog-tui: error: {safe_text(detail)}", file=sys.stderr)
         return EXIT_USAGE

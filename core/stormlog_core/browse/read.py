@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -177,11 +179,32 @@ def worker_count() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
+#: Held back while workers start, so none runs the parent's handlers before its own.
+_STOPPING_SIGNALS: Final = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Block Ctrl-C, SIGTERM and SIGHUP while worker processes are forked.
+
+    A forked worker starts with its parent's signal handlers; one interrupted before its
+    initializer ran would print a traceback. Blocked, a signal waits (it is not lost) and
+    the parent handles it as soon as the workers are started; each worker unblocks them
+    once it has its own handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread runs Python's handlers; a thread's mask is its own
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def die_with_parent() -> None:
     """In a worker: be killed when the process that started it dies (Linux), so a killed
     browser or ``--summary`` never leaves parsers behind."""
-    import signal
-
     try:
         import ctypes
 
@@ -190,6 +213,9 @@ def die_with_parent() -> None:
     except (OSError, AttributeError):
         pass  # not Linux: the pool's shutdown in ``_parallel`` still ends the workers
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a forked worker inherits the parent's
+        signal.signal(signum, signal.SIG_DFL)  # handlers; the pool stops it with SIGTERM
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING_SIGNALS)
 
 
 def _task_size(task: FileTask) -> int:
@@ -231,7 +257,9 @@ def _parallel(tasks: Sequence[FileTask], workers: int | None) -> Iterable[FileRe
     if executor is None:
         return
     try:
-        yield from executor.map(read_file, tasks)
+        with _signals_deferred():  # map() starts the workers and submits every task
+            results = executor.map(read_file, tasks)
+        yield from results
     except (OSError, ValueError, RuntimeError):  # BrokenProcessPool is a RuntimeError
         return
     except BaseException:  # Ctrl-C, a signal, the consumer gone: stop the workers now
