@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
+from stormlog_core.browse.dedupe import dropped_rows, repeated_events, rows_of
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import (
@@ -126,59 +126,27 @@ def time_backwards(
 def _duplicates(
     columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
-    """Rows (sorted by time) that repeat an earlier record exactly.
-
-    Samples repeat when time and every counter are equal; other events must also have the
-    same type, context and metadata (two phases may start at the same instant).
-    """
-    n = len(columns["timestamp_ns"])
-    same = np.zeros(n, dtype=bool)
-    if n >= 2:
-        sample = columns["etype"] == sample_code
-        equal = columns["timestamp_ns"][1:] == columns["timestamp_ns"][:-1]
-        equal &= sample[1:] & sample[:-1]
-        for name in COUNTERS:
-            a, b = columns[name][1:], columns[name][:-1]
-            equal &= (a == b) | (np.isnan(a) & np.isnan(b))
-        same[1:] = equal
-    repeated = _repeated_events(parts)
-    if repeated:
-        paths = np.array([part.path for part in parts], dtype=object)[columns["file"]]
-        same |= np.fromiter(
-            (
-                (path, int(line)) in repeated
-                for path, line in zip(paths, columns["line"], strict=True)
-            ),
-            bool,
-            n,
-        )
-    if not same.any():
-        return same, []
-    path, line = _where(columns, parts, int(np.flatnonzero(same)[0]))
-    message = f"{int(same.sum())} duplicate record(s) dropped; first at this line"
-    return same, [make_warning("duplicate-records", message, path, line, session_id)]
-
-
-def _repeated_events(parts: list[Part]) -> set[tuple[str, int]]:
-    """``(path, line)`` of events identical to an earlier one; removed from the parts."""
-    seen: dict[tuple[Any, ...], list[str | dict[str, Any]]] = {}
-    repeated: set[tuple[str, int]] = set()
+    """Rows (sorted by time) that repeat an earlier record exactly (see :mod:`dedupe`);
+    repeated events are removed from the parts."""
+    all_events = [event for part in parts for event in part.events]
+    found = repeated_events(all_events)
+    repeated = rows_of(all_events, found)
     for part in parts:
-        kept = []
-        for event in part.events:
-            key = (event.timestamp_ns, event.event_type, event.context)
-            earlier = seen.setdefault(key, [])
-            if earlier and _canonical(event.metadata) in map(_canonical, earlier):
-                repeated.add((event.path, event.line))
-                continue
-            earlier.append(event.metadata)
-            kept.append(event)
-        part.events = kept
-    return repeated
+        part.events = [e for e in part.events if (e.path, e.line) not in repeated]
+    paths = np.array([part.path for part in parts], dtype=object)[columns["file"]]
+    same = dropped_rows(columns, paths, sample_code, repeated)
+    return same, duplicate_warning(same, lambda row: _where(columns, parts, row), session_id)
 
 
-def _canonical(metadata: str | dict[str, Any]) -> str:
-    return json.dumps(metadata, sort_keys=True, default=str)
+def duplicate_warning(
+    dropped: npt.NDArray[np.bool_], where: Callable[[int], tuple[str, int]], session_id: str
+) -> list[LoadWarning]:
+    """The warning for the duplicates dropped from a batch of rows, at the first one."""
+    if not dropped.any():
+        return []
+    path, line = where(int(np.flatnonzero(dropped)[0]))
+    message = f"{int(dropped.sum())} duplicate record(s) dropped; first at this line"
+    return [make_warning("duplicate-records", message, path, line, session_id)]
 
 
 def _gaps(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,13 +20,21 @@ from typing import Final
 
 import numpy as np
 
-from stormlog_core.browse.assemble import Part, build_session, split_result, time_backwards
+from stormlog_core.browse.assemble import (
+    Part,
+    build_session,
+    duplicate_warning,
+    split_result,
+    time_backwards,
+)
+from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.dataset import (
     Dataset,
     attach_ooms,
     count_warnings_per_session,
     load_targets,
 )
+from stormlog_core.browse.dedupe import repeated_events, repeated_samples, rows_of
 from stormlog_core.browse.discover import Target, discover
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning, sort_warnings
 from stormlog_core.browse.oom import find_bundles
@@ -401,11 +410,41 @@ def _empty_session(summary: SessionSummary) -> SessionData:
     return SessionData(summary=summary, series=Series.empty())
 
 
+def _event_time(event: EventRecord) -> int:
+    return event.timestamp_ns
+
+
+def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
+    """Remove from ``part`` the records the session already has or that repeat in it
+    (the rule a fresh load applies, so live and fresh agree)."""
+    columns = part.columns
+    times = columns["timestamp_ns"]
+    if not len(times):
+        return []
+    low, high = int(times.min()), int(times.max())
+    events, stamp = session.events, _event_time  # sorted by time
+    first = bisect_left(events, low, key=stamp)
+    known_events = events[first : bisect_right(events, high, key=stamp)]
+    repeated = rows_of(part.events, repeated_events(part.events, known_events))
+    part.events = [e for e in part.events if (e.path, e.line) not in repeated]
+    known = session.series.window(low, high)
+    is_sample = np.concatenate([known.is_sample, columns["etype"] == sample_code])
+    merged_times = np.concatenate([known.timestamp_ns, times])
+    values = {name: np.concatenate([known.values[name], columns[name]]) for name in SERIES_FIELDS}
+    drop = repeated_samples(merged_times, values, is_sample, len(known))[len(known) :]
+    if repeated:
+        drop |= np.fromiter(((part.path, int(n)) in repeated for n in columns["line"]), bool)
+    if drop.any():
+        part.columns = {name: column[~drop] for name, column in columns.items()}
+    where = lambda row: (part.path, int(columns["line"][row]))  # noqa: E731
+    return duplicate_warning(drop, where, session.session_id)
+
+
 def _append(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
-    """Add one file's new rows to a session; warn when they go back in time."""
+    """Add one file's new rows to a session; warn when they go back in time or repeat."""
+    warnings = _drop_repeats(session, part, sample_code)
     columns = part.columns
     order = np.argsort(columns["timestamp_ns"], kind="stable")
-    warnings: list[LoadWarning] = []
     times = columns["timestamp_ns"]
     tolerance = reorder_tolerance_ns(session.interval_ns)
     if len(session.series) and len(times):
