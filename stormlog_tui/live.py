@@ -94,6 +94,7 @@ class LiveFollower:
 
     async def _polling(self, stop: asyncio.Event) -> AsyncIterator[LiveEvent]:
         assert self.poll_seconds is not None
+        self.follower.poll_seconds = self.poll_seconds  # warns when too slow for retention
         while not stop.is_set():
             event = await self._refresh(None)
             if event is not None:

@@ -12,7 +12,7 @@ import numpy as np
 from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
 from stormlog_core.browse.dedupe import dropped_rows, repeated_events, rows_of
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
-from stormlog_core.browse.series import Series
+from stormlog_core.browse.series import Series, source_id
 from stormlog_core.browse.session_data import (
     GAP_INTERVALS,
     SessionData,
@@ -224,10 +224,12 @@ def build_session(
     warnings += found
     if dropped.any():
         columns = {name: column[~dropped] for name, column in columns.items()}
+    sources = np.array([source_id(part.path) for part in parts], dtype=np.int32)
     series = Series(
         columns["timestamp_ns"],
         {name: columns[name] for name in COUNTERS},
         columns["etype"] == sample_code,
+        sources[columns["file"]],
     )
     events = sorted((e for part in parts for e in part.events), key=lambda e: e.timestamp_ns)
     first = parts[int(columns["file"][0])].info if len(columns["file"]) else parts[0].info

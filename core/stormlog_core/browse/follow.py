@@ -10,84 +10,50 @@ reading.
 
 from __future__ import annotations
 
-import os
 import time
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
-import numpy as np
-
 from stormlog_core.browse.assemble import (
-    Part,
     build_session,
-    duplicate_warning,
     split_result,
-    time_backwards,
 )
-from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.dataset import (
     Dataset,
     attach_ooms,
     count_warnings_per_session,
     load_targets,
 )
-from stormlog_core.browse.dedupe import repeated_events, repeated_samples, rows_of
 from stormlog_core.browse.discover import Target, discover
-from stormlog_core.browse.load_warnings import LoadWarning, make_warning, sort_warnings
+from stormlog_core.browse.file_cursors import (
+    FileCursors,
+    FileState,
+    FollowUpdate,
+    slow_poll_warning,
+)
+from stormlog_core.browse.live_merge import (
+    append_part,
+    empty_session,
+    graft,
+    only_files,
+)
+from stormlog_core.browse.load_warnings import LoadWarning, sort_warnings
 from stormlog_core.browse.oom import find_bundles
-from stormlog_core.browse.plan import FileTask, plan_sink, plan_targets
-from stormlog_core.browse.read import FileResult, read_file
-from stormlog_core.browse.series import Series
-from stormlog_core.browse.session_data import SessionData, reorder_tolerance_ns
-from stormlog_core.io.files import open_regular
+from stormlog_core.browse.plan import plan_sink, plan_targets
+from stormlog_core.browse.read import FileResult
+from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import SinkManifest, manifest_path_for, read_manifest
-from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
 from stormlog_core.schema.sessions import (
     STATUS_RUNNING,
     SessionSummary,
     session_sort_key,
-    status_from_stops,
 )
 from stormlog_core.schema.taxonomy import EventKind
 
-#: Bytes before the read offset kept to recognise a file rewritten in place.
-FINGERPRINT_BYTES: Final = 64
 #: Seconds between full re-discoveries of the paths (new ranks, new sink directories).
 REDISCOVER_SECONDS: Final = 5.0
-
-
-@dataclass
-class FileState:
-    """Where reading of one file stopped."""
-
-    task: FileTask
-    inode: int
-    offset: int
-    lines: int
-    mtime_ns: int
-    gone: bool = False
-    #: The last bytes read (up to ``FINGERPRINT_BYTES``): a rewrite changes them.
-    fingerprint: bytes = b""
-
-
-@dataclass
-class FollowUpdate:
-    """What one refresh changed."""
-
-    records: int = 0
-    sessions: list[str] = field(default_factory=list)
-    warnings: list[LoadWarning] = field(default_factory=list)
-    reloaded: bool = False
-    status_changed: bool = False
-
-    @property
-    def changed(self) -> bool:
-        """True when anything visible changed."""
-        return bool(self.records or self.sessions or self.warnings or self.reloaded)
 
 
 def _stat_key(path: Path) -> tuple[int, int, int] | None:
@@ -112,29 +78,59 @@ class Follower:
         self.workers = workers
         self.clock = clock
         self.dataset = Dataset()
-        self.files: dict[str, FileState] = {}
+        self.cursors = FileCursors()
+        #: Set when following by polling: a too slow poll for the retention is warned of.
+        self.poll_seconds: float | None = None
+        self._poll_warned = False
         self.manifests: dict[int, SinkManifest] = {}
         self._manifest_keys: dict[int, tuple[int, int, int] | None] = {}
-        self._reported_gone: set[str] = set()
-        self._failing: set[str] = set()
         self._last_discovery = 0.0
         self._stamps: dict[Path, int] = {}
 
     # ------------------------------------------------------------------ loading
 
     def load(self, progress: Callable[[int, int], None] | None = None) -> Dataset:
-        """Read everything from scratch (as :func:`load_dataset`, but ready to follow)."""
+        """Read everything from scratch (as :func:`load_dataset`, but ready to follow).
+
+        The records of files that retention deleted after they were read are carried over:
+        they are in no file any more, and a reload must not lose them.
+        """
         with gc_paused():
-            return self._load(progress)
+            carried = self._carry_kept()
+            dataset = self._load(progress)
+            self._graft_kept(carried)
+            return dataset
+
+    def _carry_kept(self) -> tuple[list[SessionData], list[LoadWarning]]:
+        if not self.cursors.kept:
+            return [], []
+        kept = [only_files(session, self.cursors.kept) for session in self.dataset.sessions]
+        said = [w for w in self.dataset.warnings if w.path in self.cursors.kept]
+        return [session for session in kept if session is not None], said
+
+    def _graft_kept(self, carried: tuple[list[SessionData], list[LoadWarning]]) -> None:
+        sessions, said = carried
+        for kept in sessions:
+            session = self.dataset.session(kept.session_id)
+            if session is None:
+                self.dataset.sessions.append(kept)
+            else:
+                graft(session, kept)
+        if sessions or said:
+            self.dataset.sessions.sort(key=lambda s: session_sort_key(s.summary))
+            gone = self.cursors.kept  # what the fresh load says of them is superseded
+            fresh = [w for w in self.dataset.warnings if w.path not in gone]
+            self.dataset.warnings = sort_warnings(fresh + said)
+            count_warnings_per_session(self.dataset)
 
     def _load(self, progress: Callable[[int, int], None] | None) -> Dataset:
         found = discover(self.paths)
         self.dataset, results, self.manifests = load_targets(
             found, self.clock(), final=False, workers=self.workers, progress=progress
         )
-        self.files = {}
+        self.cursors.states = {}
         for result in results:
-            self._remember(result)
+            self.cursors.remember(result)
         self._manifest_keys = {
             index: _stat_key(target.path / "manifest.json")
             for index, target in enumerate(found.targets)
@@ -143,18 +139,12 @@ class Follower:
         self._last_discovery = time.monotonic()
         return self.dataset
 
-    def _remember(self, result: FileResult) -> None:
-        task = result.task
-        self.files[task.path] = FileState(
-            task=task,
-            inode=result.inode,
-            offset=result.end,
-            lines=task.first_line - 1 + result.chunk.lines,
-            mtime_ns=result.mtime_ns,
-            fingerprint=_fingerprint(Path(task.path), result.end),
-        )
-
     # ------------------------------------------------------------------ following
+
+    @property
+    def files(self) -> dict[str, FileState]:
+        """Where reading of each followed file stopped, by path."""
+        return self.cursors.states
 
     def following(self) -> bool:
         """True while some session is still running (worth watching)."""
@@ -175,15 +165,13 @@ class Follower:
             i for i in self._manifest_keys if i not in self.manifests
         ]:
             self._check_manifest(index, update)
-        results: list[FileResult] = []
-        for state in sorted(self.files.values(), key=lambda s: s.task.path):
-            outcome = self._read_safely(state, update)
-            if outcome == "reload":
-                self.load()
-                return FollowUpdate(reloaded=True, sessions=self._ids())
-            if isinstance(outcome, FileResult):
-                results.append(outcome)
-        self._merge(results, update)
+        self._merge(self.cursors.read_on(self.dataset, update), update)
+        if self.poll_seconds and not self._poll_warned:
+            slow = slow_poll_warning(self.cursors, self.poll_seconds)
+            if slow is not None:
+                self._poll_warned = True
+                update.warnings.append(slow)
+        self._drop_emptied()
         _refresh_ooms(self.dataset, update.sessions, self.paths)
         self._refresh_staleness(update)
         if update.changed or update.status_changed:
@@ -219,7 +207,7 @@ class Follower:
                 self._manifest_keys[index] = _stat_key(target.path / "manifest.json")
         update.warnings += warnings
         for task in tasks:
-            self.files[task.path] = FileState(task, 0, 0, 0, 0)
+            self.cursors.add(task)
 
     def _check_manifest(self, index: int, update: FollowUpdate) -> None:
         """Re-read a manifest that was replaced: statuses, new sessions, new segments."""
@@ -235,7 +223,7 @@ class Follower:
         for summary in manifest.sessions:
             session = self.dataset.session(summary.session_id)
             if session is None:
-                empty = _empty_session(summary)
+                empty = empty_session(summary)
                 self.dataset.sessions.append(empty)
                 update.sessions.append(summary.session_id)
             elif session.summary != summary:
@@ -243,73 +231,17 @@ class Follower:
                 update.status_changed = True
                 update.sessions.append(summary.session_id)
         for task in plan_sink(target.path, index).tasks:
-            if task.path not in self.files:
+            if task.path not in self.cursors.states:
                 task.final = False
-                self.files[task.path] = FileState(task, 0, 0, 0, 0)
+                self.cursors.add(task)
 
-    def _read_more(self, state: FileState, update: FollowUpdate) -> FileResult | str | None:
-        """New complete lines of one file, ``"reload"`` when it was replaced, or None."""
-        path = Path(state.task.path)
-        try:
-            stat = os.stat(path)
-        except FileNotFoundError:
-            self._note_gone(state, update)
-            del self.files[state.task.path]  # its data stays in the sessions
-            return None
-        except OSError:
-            return None
-        if state.inode and (stat.st_ino != state.inode or stat.st_size < state.offset):
-            return "reload"
-        if stat.st_size == state.offset and stat.st_mtime_ns == state.mtime_ns:
-            return None
-        if state.fingerprint and _fingerprint(path, state.offset) != state.fingerprint:
-            return "reload"  # rewritten in place (same inode, not shorter)
-        if stat.st_size == state.offset:
-            state.mtime_ns = stat.st_mtime_ns
-            return None
-        task = FileTask(
-            state.task.path,
-            state.task.kind,
-            state.task.hint,
-            state.task.target,
-            final=state.task.kind != "jsonl",
-            offset=state.offset,
-            first_line=state.lines + 1,
-        )
-        if task.kind != "jsonl" and state.inode:
-            return "reload"  # a JSON document cannot be read in parts
-        result = read_file(task)
-        update.warnings += result.chunk.warnings
-        result.chunk.warnings = []
-        state.inode = result.inode or state.inode
-        state.offset = result.end
-        state.lines += result.chunk.lines
-        state.mtime_ns = result.mtime_ns
-        state.fingerprint = _fingerprint(path, state.offset)
-        return result
-
-    def _read_safely(self, state: FileState, update: FollowUpdate) -> FileResult | str | None:
-        """:meth:`_read_more`, with a failure reported (once per file) instead of raised,
-        so that one file cannot stop the others from being followed."""
-        try:
-            outcome = self._read_more(state, update)
-        except Exception as exc:
-            if state.task.path not in self._failing:
-                self._failing.add(state.task.path)
-                message = f"cannot follow this file ({type(exc).__name__}: {exc}); others go on"
-                update.warnings.append(make_warning("follow-error", message, state.task.path))
-            return None
-        self._failing.discard(state.task.path)
-        return outcome
-
-    def _note_gone(self, state: FileState, update: FollowUpdate) -> None:
-        if state.gone:
-            return
-        state.gone = True
-        if state.task.path in self._reported_gone:
-            return
-        self._reported_gone.add(state.task.path)
-        update.warnings.append(_gone_warning(state))
+    def _drop_emptied(self) -> None:
+        """Sessions that only a rewritten file held, and that it no longer holds."""
+        self.dataset.sessions = [
+            s
+            for s in self.dataset.sessions
+            if len(s.series) or s.events or s.summary.source != "inferred"
+        ]
 
     def _merge(self, results: list[FileResult], update: FollowUpdate) -> None:
         """Append new rows to their sessions; build sessions seen for the first time."""
@@ -325,7 +257,7 @@ class Follower:
                     self.dataset.sessions.append(data)
                     update.warnings += found
                 else:
-                    update.warnings += _append(session, part, types["sample"])
+                    update.warnings += append_part(session, part, types["sample"])
         update.sessions = list(dict.fromkeys(update.sessions))
 
     def _manifest_summary(self, target: int, session_id: str) -> SessionSummary | None:
@@ -383,98 +315,6 @@ def _refresh_ooms(dataset: Dataset, session_ids: Sequence[str], roots: Sequence[
     if any(s.oom is None or s.oom.bundle is None for s in grown):
         dataset.bundles = find_bundles(roots)
     attach_ooms(grown, dataset.bundles)
-
-
-def _gone_warning(state: FileState) -> LoadWarning:
-    """A followed file was deleted (retention): whether its data had been read."""
-    name = Path(state.task.path).name
-    if state.offset:
-        message = f"{name} was deleted (retention) after it was read; its data stays loaded"
-    else:
-        message = f"{name} was deleted (retention) before it could be read; its events are lost"
-    return make_warning("segment-missing", message, state.task.path, None, state.task.hint)
-
-
-def _fingerprint(path: Path, offset: int) -> bytes:
-    """The bytes just before ``offset`` (empty when they cannot be read)."""
-    start = max(0, offset - FINGERPRINT_BYTES)
-    try:
-        with open_regular(path) as handle:
-            handle.seek(start)
-            return handle.read(offset - start)
-    except OSError:
-        return b""
-
-
-def _empty_session(summary: SessionSummary) -> SessionData:
-    return SessionData(summary=summary, series=Series.empty())
-
-
-def _event_time(event: EventRecord) -> int:
-    return event.timestamp_ns
-
-
-def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
-    """Remove from ``part`` the records the session already has or that repeat in it
-    (the rule a fresh load applies, so live and fresh agree)."""
-    columns = part.columns
-    times = columns["timestamp_ns"]
-    if not len(times):
-        return []
-    low, high = int(times.min()), int(times.max())
-    events, stamp = session.events, _event_time  # sorted by time
-    first = bisect_left(events, low, key=stamp)
-    known_events = events[first : bisect_right(events, high, key=stamp)]
-    repeated = rows_of(part.events, repeated_events(part.events, known_events))
-    part.events = [e for e in part.events if (e.path, e.line) not in repeated]
-    known = session.series.window(low, high)
-    is_sample = np.concatenate([known.is_sample, columns["etype"] == sample_code])
-    merged_times = np.concatenate([known.timestamp_ns, times])
-    values = {name: np.concatenate([known.values[name], columns[name]]) for name in SERIES_FIELDS}
-    drop = repeated_samples(merged_times, values, is_sample, len(known))[len(known) :]
-    if repeated:
-        drop |= np.fromiter(((part.path, int(n)) in repeated for n in columns["line"]), bool)
-    if drop.any():
-        part.columns = {name: column[~drop] for name, column in columns.items()}
-    where = lambda row: (part.path, int(columns["line"][row]))  # noqa: E731
-    return duplicate_warning(drop, where, session.session_id)
-
-
-def _append(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
-    """Add one file's new rows to a session; warn when they go back in time or repeat."""
-    warnings = _drop_repeats(session, part, sample_code)
-    columns = part.columns
-    order = np.argsort(columns["timestamp_ns"], kind="stable")
-    times = columns["timestamp_ns"]
-    tolerance = reorder_tolerance_ns(session.interval_ns)
-    if len(session.series) and len(times):
-        back = session.series.timestamp_ns[-1] - times
-        late = np.flatnonzero(back > tolerance)
-        if len(late):
-            line = int(columns["line"][late[0]])
-            worst = int(back.max())
-            warnings.append(
-                time_backwards(len(late), worst, tolerance, part.path, line, session.session_id)
-            )
-    session.series.append(
-        Series(
-            times[order],
-            {name: columns[name][order] for name in SERIES_FIELDS},
-            (columns["etype"] == sample_code)[order],
-        )
-    )
-    if part.events:
-        session.events.extend(part.events)
-        session.events.sort(key=lambda event: event.timestamp_ns)
-    versions = set(session.schema_versions) | {int(v) for v in np.unique(columns["version"])}
-    session.schema_versions = sorted(versions)
-    session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
-    if session.summary.source == "inferred" and any(e.event_type == "stop" for e in part.events):
-        status, ended = status_from_stops(
-            [e.timestamp_ns for e in session.events if e.event_type == "stop"]
-        )
-        session.summary = replace(session.summary, status=status, ended_at_ns=ended)
-    return warnings
 
 
 __all__ = ["FileState", "FollowUpdate", "Follower", "Target"]

@@ -50,6 +50,21 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         INFO,
         "manifest.json lists a segment that is gone: deleted by retention (its events are lost).",
     ),
+    "segment-lost": (
+        WARNING,
+        "A followed segment was deleted by retention before it could be read: its records are "
+        "lost (counted from manifest.json when it says).",
+    ),
+    "poll-too-slow": (
+        WARNING,
+        "Following by polling, retention deletes segments about as fast as they are polled: "
+        "some can vanish unread. Poll more often.",
+    ),
+    "file-rewritten": (
+        WARNING,
+        "A followed file was truncated, rewritten or replaced: its old records are dropped and "
+        "it is read again from the start; other files are not reloaded.",
+    ),
     "segment-unlisted": (WARNING, "A segment file on disk is not listed in manifest.json."),
     "count-mismatch": (
         WARNING,

@@ -15,8 +15,16 @@ if TYPE_CHECKING:  # numpy.typing costs import time; only the type checker needs
 
     FloatArray: TypeAlias = npt.NDArray[np.float64]
     IntArray: TypeAlias = npt.NDArray[np.int64]
+    SourceArray: TypeAlias = npt.NDArray[np.int32]
 
 SERIES_FIELDS = COUNTERS
+
+_SOURCE_IDS: dict[str, int] = {}
+
+
+def source_id(path: str) -> int:
+    """A small number for a file path, the same for the life of the process."""
+    return _SOURCE_IDS.setdefault(path, len(_SOURCE_IDS))
 
 
 class Series:
@@ -24,6 +32,10 @@ class Series:
 
     Non-sample events (alerts, phases...) carry counters too and are part of the series;
     ``is_sample`` tells them apart. Details of events live in the session's event list.
+
+    ``source`` says which file each record came from (an id of :func:`source_id`, -1 when
+    unknown), so that a follower can re-read one file, or keep the records of a file that
+    retention deleted, without reloading the rest.
 
     The arrays are views of buffers that grow geometrically, so appending new records
     (:meth:`append`) costs time proportional to the new records. Views handed out
@@ -35,11 +47,17 @@ class Series:
         timestamp_ns: IntArray,
         values: dict[str, FloatArray],
         is_sample: npt.NDArray[np.bool_],
+        source: SourceArray | None = None,
     ) -> None:
         self._length = len(timestamp_ns)
         self._times = np.asarray(timestamp_ns, dtype=np.int64)
         self._values = {name: np.asarray(values[name], dtype=np.float64) for name in SERIES_FIELDS}
         self._samples = np.asarray(is_sample, dtype=bool)
+        self._sources = (
+            np.full(self._length, -1, dtype=np.int32)
+            if source is None
+            else np.asarray(source, dtype=np.int32)
+        )
         self._views: dict[str, FloatArray] | None = None
 
     @property
@@ -59,6 +77,16 @@ class Series:
         """True for ``sample`` records, False for other events."""
         return self._samples[: self._length]
 
+    @property
+    def source(self) -> SourceArray:
+        """Each record's file, as a :func:`source_id` (-1: unknown)."""
+        return self._sources[: self._length]
+
+    def select(self, rows: npt.NDArray[np.bool_]) -> Series:
+        """The records where ``rows`` is True (a copy)."""
+        values = {name: column[rows] for name, column in self.values.items()}
+        return Series(self.timestamp_ns[rows], values, self.is_sample[rows], self.source[rows])
+
     def append(self, other: Series) -> None:
         """Add ``other``'s records; amortized O(len(other)) when they come after the last."""
         added = len(other)
@@ -66,7 +94,9 @@ class Series:
             return
         if self._length and other.timestamp_ns[0] < self.timestamp_ns[-1]:
             merged = self.extend(other)
-            self.__init__(merged.timestamp_ns, merged.values, merged.is_sample)  # type: ignore[misc]
+            self.__init__(  # type: ignore[misc]
+                merged.timestamp_ns, merged.values, merged.is_sample, merged.source
+            )
             return
         end = self._length + added
         if end > len(self._times):
@@ -75,6 +105,7 @@ class Series:
         for name, buf in self._values.items():
             buf[self._length : end] = other.values[name]
         self._samples[self._length : end] = other.is_sample
+        self._sources[self._length : end] = other.source
         self._length = end
         self._views = None
 
@@ -87,6 +118,7 @@ class Series:
         self._times = grown(self._times)
         self._values = {name: grown(buf) for name, buf in self._values.items()}
         self._samples = grown(self._samples)
+        self._sources = grown(self._sources)
 
     def __len__(self) -> int:
         return len(self.timestamp_ns)
@@ -123,7 +155,7 @@ class Series:
             else int(np.searchsorted(self.timestamp_ns, end_ns, "right"))
         )
         values = {name: column[lo:hi] for name, column in self.values.items()}
-        return Series(self.timestamp_ns[lo:hi], values, self.is_sample[lo:hi])
+        return Series(self.timestamp_ns[lo:hi], values, self.is_sample[lo:hi], self.source[lo:hi])
 
     def extend(self, other: Series) -> Series:
         """This series and ``other`` merged in time order (stable for equal times)."""
@@ -142,6 +174,7 @@ class Series:
                 for name in SERIES_FIELDS
             },
             np.concatenate([self.is_sample, other.is_sample])[order],
+            np.concatenate([self.source, other.source])[order],
         )
 
 

@@ -8,6 +8,7 @@ once, events in the same order.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def append_sequences(draw: st.DrawFn) -> list[list[dict[str, Any]]]:
         records.append(record)
     cuts = sorted(draw(st.lists(st.integers(0, len(records)), max_size=5)))
     bounds = [0, *cuts, len(records)]
-    return [records[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [records[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def contents(dataset: Dataset) -> dict[str, Any]:

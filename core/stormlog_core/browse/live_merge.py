@@ -1,0 +1,123 @@
+"""Records a follower adds to a session it already holds, and those it takes out.
+
+A follower appends each file's new records to their sessions (dropping the copies a fresh
+load would drop, warning about steps back in time), takes out the records of one file it
+must read again, and carries the records of files retention deleted across a reload.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Collection
+from dataclasses import replace
+
+import numpy as np
+
+from stormlog_core.browse.assemble import Part, duplicate_warning, time_backwards
+from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.dedupe import repeated_events, repeated_samples, rows_of
+from stormlog_core.browse.load_warnings import LoadWarning
+from stormlog_core.browse.series import Series, source_id
+from stormlog_core.browse.session_data import SessionData, reorder_tolerance_ns
+from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
+from stormlog_core.schema.sessions import SessionSummary, status_from_stops
+
+
+def empty_session(summary: SessionSummary) -> SessionData:
+    return SessionData(summary=summary, series=Series.empty())
+
+
+def _event_time(event: EventRecord) -> int:
+    return event.timestamp_ns
+
+
+def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
+    """Remove from ``part`` the records the session already has or that repeat in it
+    (the rule a fresh load applies, so live and fresh agree)."""
+    columns = part.columns
+    times = columns["timestamp_ns"]
+    if not len(times):
+        return []
+    low, high = int(times.min()), int(times.max())
+    events, stamp = session.events, _event_time  # sorted by time
+    first = bisect_left(events, low, key=stamp)
+    known_events = events[first : bisect_right(events, high, key=stamp)]
+    repeated = rows_of(part.events, repeated_events(part.events, known_events))
+    part.events = [e for e in part.events if (e.path, e.line) not in repeated]
+    known = session.series.window(low, high)
+    is_sample = np.concatenate([known.is_sample, columns["etype"] == sample_code])
+    merged_times = np.concatenate([known.timestamp_ns, times])
+    values = {name: np.concatenate([known.values[name], columns[name]]) for name in SERIES_FIELDS}
+    drop = repeated_samples(merged_times, values, is_sample, len(known))[len(known) :]
+    if repeated:
+        drop |= np.fromiter(((part.path, int(n)) in repeated for n in columns["line"]), bool)
+    if drop.any():
+        part.columns = {name: column[~drop] for name, column in columns.items()}
+    where = lambda row: (part.path, int(columns["line"][row]))  # noqa: E731
+    return duplicate_warning(drop, where, session.session_id)
+
+
+def append_part(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
+    """Add one file's new rows to a session; warn when they go back in time or repeat."""
+    warnings = _drop_repeats(session, part, sample_code)
+    columns = part.columns
+    order = np.argsort(columns["timestamp_ns"], kind="stable")
+    times = columns["timestamp_ns"]
+    tolerance = reorder_tolerance_ns(session.interval_ns)
+    if len(session.series) and len(times):
+        back = session.series.timestamp_ns[-1] - times
+        late = np.flatnonzero(back > tolerance)
+        if len(late):
+            line = int(columns["line"][late[0]])
+            worst = int(back.max())
+            warnings.append(
+                time_backwards(len(late), worst, tolerance, part.path, line, session.session_id)
+            )
+    session.series.append(
+        Series(
+            times[order],
+            {name: columns[name][order] for name in SERIES_FIELDS},
+            (columns["etype"] == sample_code)[order],
+            np.full(len(times), source_id(part.path), dtype=np.int32),
+        )
+    )
+    if part.events:
+        session.events.extend(part.events)
+        session.events.sort(key=lambda event: event.timestamp_ns)
+    versions = set(session.schema_versions) | {int(v) for v in np.unique(columns["version"])}
+    session.schema_versions = sorted(versions)
+    session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
+    if session.summary.source == "inferred" and any(e.event_type == "stop" for e in part.events):
+        status, ended = status_from_stops(
+            [e.timestamp_ns for e in session.events if e.event_type == "stop"]
+        )
+        session.summary = replace(session.summary, status=status, ended_at_ns=ended)
+    return warnings
+
+
+def drop_files(session: SessionData, paths: Collection[str]) -> None:
+    """Take the records of the files ``paths`` out of ``session``."""
+    ids = np.array([source_id(path) for path in paths], dtype=np.int32)
+    session.series = session.series.select(~np.isin(session.series.source, ids))
+    session.events = [event for event in session.events if event.path not in paths]
+
+
+def only_files(session: SessionData, paths: Collection[str]) -> SessionData | None:
+    """A copy of ``session`` holding only the records of the files ``paths`` (None when
+    it has none)."""
+    ids = np.array([source_id(path) for path in paths], dtype=np.int32)
+    rows = np.isin(session.series.source, ids)
+    events = [event for event in session.events if event.path in paths]
+    if not rows.any() and not events:
+        return None
+    return replace(session, series=session.series.select(rows), events=events)
+
+
+def graft(session: SessionData, kept: SessionData) -> None:
+    """Add the records of ``kept`` (from :func:`only_files`) back into ``session``."""
+    session.series.append(kept.series)
+    if kept.events:
+        session.events.extend(kept.events)
+        session.events.sort(key=_event_time)
+    session.sources = list(dict.fromkeys([*kept.sources, *session.sources]))
+    session.schema_versions = sorted(set(session.schema_versions) | set(kept.schema_versions))
