@@ -1,5 +1,10 @@
 """``stormlog-tui --summary PATH... [--json]``: print sessions and warnings, no Textual.
 
+Beyond the sessions table: every OOM (when, the message, the sizes it names, the bundle),
+the top phases of each job or lone session by peak, and the sessions whose sink lost
+history to retention. The JSON entries are core's (``session_report``, ``job_report``):
+each session has ``oom``, ``coverage`` (null when not read from a sink) and ``phases``.
+
 Text from the files (hosts, ids, messages) is printed as data: control characters and
 other invisible formatting characters are shown as escapes, so a record cannot move the
 cursor, change colours or retitle the terminal.
@@ -12,8 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from stormlog_core.analysis import all_job_stats
-from stormlog_core.browse import Dataset, load_dataset
+from stormlog_core.analysis import (
+    all_job_stats,
+    coverage_lines,
+    job_report,
+    oom_lines,
+    phase_lines,
+    session_report,
+)
+from stormlog_core.browse import Dataset, SessionData, load_dataset
 from stormlog_tui.view.formats import bytes_or_dash
 from stormlog_tui.view.safe_text import safe_text
 
@@ -37,13 +49,13 @@ _COLUMNS = (
 )
 
 
-def _row(session: dict[str, Any]) -> list[str]:
+def _row(data: SessionData) -> list[str]:
+    session = data.summary_dict()
     rank = f"{session['rank']}/{session['world_size']}"
     versions = ",".join(str(v) for v in session["schema_versions"]) or "-"
-    status = "stale" if session["stale"] else session["status"]
     return [
         safe_text(session["session_id"]),
-        status,
+        safe_text(data.shown_status),
         safe_text(session["host"]),
         str(session["pid"]),
         safe_text(session["job_id"] if session["job_id"] is not None else "-"),
@@ -66,7 +78,7 @@ def print_text(dataset: Dataset, out: TextIO) -> None:
     out.write(f"{len(dataset.sessions)} session(s), {len(dataset.warnings)} warning(s)\n\n")
     out.write("  ".join(_fit(name, w).ljust(w) for name, w in _COLUMNS).rstrip() + "\n")
     for session in dataset.sessions:
-        cells = _row(session.summary_dict())
+        cells = _row(session)
         line = "  ".join(_fit(c, w).ljust(w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))
         out.write(line.rstrip() + "\n")
     for session in dataset.sessions:
@@ -82,6 +94,9 @@ def print_text(dataset: Dataset, out: TextIO) -> None:
         out.write("\njobs:\n")
     for stats in jobs:
         out.writelines(f"  {safe_text(line)}\n" for line in stats.summary_lines())
+    _section(out, "ooms", oom_lines(dataset.sessions))
+    _section(out, "phases (top by peak allocated inside)", phase_lines(dataset.sessions))
+    _section(out, "history pruned", coverage_lines(dataset.sessions))
     if dataset.warnings:
         out.write("\nwarnings:\n")
     for warning in dataset.warnings:
@@ -93,11 +108,18 @@ def print_text(dataset: Dataset, out: TextIO) -> None:
         )
 
 
+def _section(out: TextIO, title: str, lines: list[str]) -> None:
+    """A titled block of lines from core, escaped (they hold telemetry text)."""
+    if lines:
+        out.write(f"\n{title}:\n")
+        out.writelines(f"  {safe_text(line)}\n" for line in lines)
+
+
 def summary_json(dataset: Dataset) -> dict[str, Any]:
-    """The ``--json`` document: sessions, jobs and warnings."""
+    """The ``--json`` document: sessions (with oom, coverage, phases), jobs and warnings."""
     return {
-        "sessions": [session.summary_dict() for session in dataset.sessions],
-        "jobs": [stats.to_dict() for stats in all_job_stats(dataset.sessions)],
+        "sessions": [session_report(session) for session in dataset.sessions],
+        "jobs": [job_report(stats) for stats in all_job_stats(dataset.sessions)],
         "warnings": [warning.to_dict() for warning in dataset.warnings],
     }
 

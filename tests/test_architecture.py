@@ -38,6 +38,7 @@ BROWSE_ALL = [
     "FollowUpdate",
     "Follower",
     "LoadWarning",
+    "RecordLine",
     "Series",
     "SessionData",
     "SessionSummary",
@@ -50,6 +51,7 @@ BROWSE_ALL = [
     "gc_paused",
     "load_dataset",
     "prepare_workers",
+    "read_record",
 ]
 ANALYSIS_ALL = [
     "DegradedInterval",
@@ -61,13 +63,18 @@ ANALYSIS_ALL = [
     "RankStats",
     "RankTimeline",
     "all_job_stats",
+    "coverage_lines",
     "degraded_intervals",
     "format_ranks",
     "group_jobs",
+    "job_report",
     "job_stats",
+    "oom_lines",
+    "phase_lines",
     "phase_table",
     "rank_stats",
     "session_intervals",
+    "session_report",
 ]
 
 

@@ -1,7 +1,8 @@
 """Distributed jobs put back together, each rank summed up, and the ranks that diverge.
 
 ``jobs`` groups sessions into jobs and rank timelines; ``rank_stats`` sums up one rank;
-``job_stats`` compares the ranks of a job (outliers, reasons, onset).
+``job_stats`` compares the ranks of a job (outliers, reasons, onset); ``phases`` sums up
+phases; ``report`` writes what ``--summary`` says about sessions and jobs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats
 from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
 from stormlog_core.analysis.phases import PhaseInterval, PhaseStats, phase_table, session_intervals
 from stormlog_core.analysis.rank_stats import RankStats, rank_stats
+from stormlog_core.analysis.report import (
+    coverage_lines,
+    job_report,
+    oom_lines,
+    phase_lines,
+    session_report,
+)
 
 __all__ = [
     "DegradedInterval",
@@ -22,11 +30,16 @@ __all__ = [
     "RankStats",
     "RankTimeline",
     "all_job_stats",
+    "coverage_lines",
     "degraded_intervals",
     "format_ranks",
     "group_jobs",
+    "job_report",
     "job_stats",
+    "oom_lines",
+    "phase_lines",
     "phase_table",
     "rank_stats",
     "session_intervals",
+    "session_report",
 ]

@@ -15,6 +15,7 @@ from stormlog_core.browse.discover import Discovery, Target, discover
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.read import prepare_workers
+from stormlog_core.browse.record_at import RecordLine, read_record
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
@@ -33,6 +34,7 @@ __all__ = [
     "FollowUpdate",
     "Follower",
     "LoadWarning",
+    "RecordLine",
     "Series",
     "SessionData",
     "SessionSummary",
@@ -45,4 +47,5 @@ __all__ = [
     "gc_paused",
     "load_dataset",
     "prepare_workers",
+    "read_record",
 ]

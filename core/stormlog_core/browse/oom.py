@@ -21,6 +21,7 @@ from typing import Any, Final
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.io.files import read_limited
 from stormlog_core.schema.taxonomy import EventKind
+from stormlog_core.schema.units import format_bytes
 
 BUNDLE_PREFIX: Final = "oom_dump_"
 _BUNDLE_FILE_LIMIT: Final = 4 * 1024 * 1024
@@ -61,6 +62,16 @@ class OomReport:
     free_bytes: int | None
     bundle: str | None
     rank: int
+
+    def sizes_text(self) -> str:
+        """``tried to allocate 1.2 GiB, 472.0 MiB free``: what the message names (may be
+        empty); the app's title line and ``--summary`` both say it so."""
+        parts = []
+        if self.requested_bytes is not None:
+            parts.append(f"tried to allocate {format_bytes(self.requested_bytes)}")
+        if self.free_bytes is not None:
+            parts.append(f"{format_bytes(self.free_bytes)} free")
+        return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``oom`` object of ``--summary --json``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -69,6 +69,9 @@ class SessionData:
     #: How much of the session's sink history is on disk (None: not from a sink).
     coverage: Coverage | None = None
 
+    #: The status shown for a session that ran out of memory, whatever its writer said.
+    OOM_STATUS: ClassVar[str] = "OOM"
+
     @property
     def session_id(self) -> str:
         """The session's id."""
@@ -80,6 +83,14 @@ class SessionData:
         return (
             "stale" if self.stale and self.summary.status == STATUS_RUNNING else self.summary.status
         )
+
+    @property
+    def shown_status(self) -> str:
+        """The status a user sees: ``OOM`` (``SessionData.OOM_STATUS``) when the session ran
+        out of memory (stormlog still closes such a session as ``completed``), else
+        :attr:`display_status`. The sessions list, the jobs view and ``--summary`` show this.
+        """
+        return self.OOM_STATUS if self.oom is not None else self.display_status
 
     @property
     def event_count(self) -> int:
@@ -144,6 +155,9 @@ class SessionData:
             "schema_versions": list(self.schema_versions),
             **self.stats(),
             "stale": self.stale,
+            "oom": None if self.oom is None else self.oom.to_dict(),
+            # None when the session was not read from a sink (no retention, no rollups).
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
         }
 
 
