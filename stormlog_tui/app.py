@@ -155,16 +155,24 @@ class StormlogApp(App[None]):
 
     # ------------------------------------------------------------------ navigation
 
-    def open_session(self, session_id: str, ranks: tuple[int, ...] | None = None) -> None:
-        """Open the detail of the job (or session) holding ``session_id``."""
+    def open_session(
+        self, session_id: str, ranks: tuple[int, ...] | None = None, *, cursor_first: bool = False
+    ) -> None:
+        """Open the detail of the job (or session) holding ``session_id``; the rank table's
+        cursor starts on a diverging rank, else on the session's (``cursor_first``: on the
+        session's rank in any case)."""
         session = self.dataset.session(session_id) if self.dataset else None
         if session is None:
             self.notify(f"no session {session_id!r}", severity="error")
             return
-        self.push_screen(DetailScreen(group_key(session), ranks, cursor_rank=session.summary.rank))
+        rank = session.summary.rank
+        screen = DetailScreen(
+            group_key(session), ranks, cursor_rank=rank, cursor_first=cursor_first
+        )
+        self.push_screen(screen)
 
     def on_sessions_table_session_chosen(self, message: SessionsTable.SessionChosen) -> None:
-        self.open_session(message.session_id)
+        self.open_session(message.session_id, cursor_first=message.cursor_first)
 
     def on_jobs_table_job_chosen(self, message: JobsTable.JobChosen) -> None:
         self.push_screen(DetailScreen(message.key))

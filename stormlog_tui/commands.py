@@ -42,10 +42,21 @@ COMMANDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Chart: toggle elapsed time / wall clock", "", "screen.toggle_clock", ("DetailScreen",)),
     ("Chart: zoom in", "", "screen.zoom(0.5)", ("DetailScreen",)),
     ("Chart: zoom out", "", "screen.zoom(2.0)", ("DetailScreen",)),
-    ("Chart: reset zoom", "Show the whole time range", "screen.reset_zoom", ("DetailScreen",)),
+    (
+        "Chart: reset zoom",
+        "Show the whole time range, no phase shaded",
+        "screen.reset_zoom",
+        ("DetailScreen",),
+    ),
     ("Ranks: chart all ranks", "", "screen.all_ranks", ("DetailScreen",)),
     ("Ranks: chart a list of ranks…", "e.g. 0,3,5-7", "screen.ask_ranks", ("DetailScreen",)),
     ("Events: filter by text", "", "screen.filter_events", ("DetailScreen",)),
+    (
+        "Phases: show the phases table",
+        "Runs, durations, peak and growth per phase; enter zooms on the worst run",
+        "screen.show_phases",
+        ("DetailScreen",),
+    ),
     ("Export: charted ranks and window to CSV", "", "screen.export('csv')", ("DetailScreen",)),
     ("Export: charted ranks and window to JSONL", "", "screen.export('jsonl')", ("DetailScreen",)),
 )

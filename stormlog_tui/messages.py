@@ -2,8 +2,8 @@
 
 Loading and following post ``LoadProgress``, ``DatasetLoaded`` and ``DatasetUpdated`` to the
 app; the screens' thread workers post what they computed from a dataset
-(``SessionRowsReady``, ``JobStatsReady``, ``DetailReady``, ``ChartReady``) to their screen;
-exports end with ``ExportFinished``.
+(``SessionRowsReady``, ``JobStatsReady``, ``DetailReady``, ``PhasesReady``, ``ChartReady``,
+``RecordRead``) to their screen; exports end with ``ExportFinished``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from pathlib import Path
 from rich.text import Text
 from textual.message import Message
 
-from stormlog_core.browse import Dataset
+from stormlog_core.browse import Dataset, RecordLine
 from stormlog_tui.view.chart_data import ChartData, ChartView
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.rows.events import EventRow
 from stormlog_tui.view.rows.jobs import JobRow
+from stormlog_tui.view.rows.phases import PhaseRow
 from stormlog_tui.view.rows.ranks import RankRow
 from stormlog_tui.view.rows.sessions import SessionRow
 from stormlog_tui.view.shown import Shown
@@ -83,6 +84,28 @@ class DetailReady(Message):
         self.group = group
         self.ranks = ranks
         self.events = events
+
+
+class PhasesReady(Message):
+    """The phases table of ``group``'s ``ranks`` (None = every rank) was computed."""
+
+    def __init__(
+        self, group: DetailGroup, ranks: tuple[int, ...] | None, rows: list[PhaseRow]
+    ) -> None:
+        super().__init__()
+        self.group = group
+        self.ranks = ranks
+        self.rows = rows
+
+
+class RecordRead(Message):
+    """The record a warning (or an event) names was read back from its file: ``body`` is
+    what the record view shows of it."""
+
+    def __init__(self, record: RecordLine, body: Text) -> None:
+        super().__init__()
+        self.record = record
+        self.body = body
 
 
 class ChartReady(Message):

@@ -13,10 +13,10 @@ from textual.reactive import var
 
 from stormlog_tui.screens.data_screen import DataScreen
 from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
-from stormlog_tui.view.chart_data import METRICS
+from stormlog_tui.view.chart_data import METRICS, Highlight
 from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
 from stormlog_tui.view.time_window import TimeWindow
-from stormlog_tui.widgets import EventsView, MemoryChart, RankTable
+from stormlog_tui.widgets import EventsView, MemoryChart, PhaseTable, RankTable
 
 
 class ChartViewScreen(DataScreen):
@@ -34,6 +34,8 @@ class ChartViewScreen(DataScreen):
     columns: var[int] = var(80, init=False)
     #: The chart widget's size (plotext draws a canvas that size).
     chart_size: var[tuple[int, int]] = var((0, 0), init=False)
+    #: The spans shaded behind the lines (the runs of the phase chosen in the phases table).
+    highlight: var[Highlight | None] = var(None, init=False)
 
     def view_changed(self) -> None:
         """Something the chart shows changed: redraw (the subclass says how)."""
@@ -55,6 +57,9 @@ class ChartViewScreen(DataScreen):
         self.view_changed()
 
     def watch_chart_size(self) -> None:
+        self.view_changed()
+
+    def watch_highlight(self) -> None:
         self.view_changed()
 
     def watch_ranks(self) -> None:
@@ -80,8 +85,9 @@ class ChartViewScreen(DataScreen):
         self.window = self.window.pan(fraction)
 
     def action_reset_zoom(self) -> None:
-        """Show the whole time range."""
+        """Show the whole time range (and shade no phase)."""
         self.window = TimeWindow.full(self.window.full_start_ns, self.window.full_end_ns)
+        self.highlight = None
 
     def action_next_metric(self) -> None:
         """Cycle allocated, reserved and device used."""
@@ -122,3 +128,11 @@ class ChartViewScreen(DataScreen):
         full = TimeWindow.full(window.full_start_ns, window.full_end_ns)
         anchor = (event.timestamp_ns - full.start_ns) / max(full.span_ns, 1)
         self.window = full.zoom(span / max(full.span_ns, 1), anchor).pan(0.0)
+
+    def on_phase_table_phase_chosen(self, event: PhaseTable.PhaseChosen) -> None:
+        row = event.row
+        if row.worst is None:
+            return
+        where = f"worst run on rank {row.worst_rank}" if row.worst_rank is not None else "runs"
+        self.highlight = Highlight(f"{row.path} ({where})", row.runs, row.worst)
+        self.window = self.window.around(*row.worst)

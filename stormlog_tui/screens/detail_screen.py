@@ -1,63 +1,66 @@
-"""DetailScreen: a job (or one session): memory charts, the rank table and the events.
+"""DetailScreen: a job (or one session): memory charts, the rank table, the events and
+the phases.
 
 The job is put together from the dataset the app shows (its ranks, their statistics and
-events) in a thread worker, again for every live update (``DetailReady``). What the chart
-shows (time window, metric, time axis, charted ranks, width) is reactive: changing any of
-it asks for a chart, which another thread worker prepares (``ChartReady``).
+events) in a thread worker, again for every live update (``DetailReady``); the phases
+table of the charted ranks is computed in another (``PhasesReady``). What the chart shows
+(time window, metric, time axis, charted ranks, width, shaded phase) is reactive: changing
+any of it asks for a chart, which a third worker prepares (``ChartReady``, see
+:class:`~stormlog_tui.screens.charted_screen.ChartedScreen`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import ClassVar
 
-from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.export import try_export
-from stormlog_tui.messages import ChartReady, DetailReady, ExportFinished
-from stormlog_tui.screens.chart_view_screen import ChartViewScreen
+from stormlog_tui.messages import DetailReady, ExportFinished, PhasesReady
+from stormlog_tui.screens.charted_screen import ChartedScreen
 from stormlog_tui.screens.data_screen import gc_paused
-from stormlog_tui.view.chart_data import (
-    METRIC_LABELS,
-    ChartView,
-    chart_events,
-    prepare_chart,
-)
-from stormlog_tui.view.detail_group import DetailGroup, group_by_key, title_of
-from stormlog_tui.view.literal import literal
+from stormlog_tui.screens.record_screen import RecordScreen
+from stormlog_tui.view.detail_group import DetailGroup, group_by_key
+from stormlog_tui.view.detail_lines import divergence_text, header_text
 from stormlog_tui.view.rank_lists import ranks_label
+from stormlog_tui.view.record_view import event_source
 from stormlog_tui.view.rows.events import EventRow, EventRowCache, event_rows, filter_events
-from stormlog_tui.view.rows.ranks import RankRow, group_rank_rows
+from stormlog_tui.view.rows.phases import group_phase_rows
+from stormlog_tui.view.rows.ranks import group_rank_rows
 from stormlog_tui.view.shown import Shown
-from stormlog_tui.view.ticks import elapsed_label
 from stormlog_tui.view.time_window import TimeWindow
-from stormlog_tui.widgets import ChartLegend, EventsView, FilterBar, MemoryChart, RankTable
-from stormlog_tui.widgets.memory_chart import plot_canvas
+from stormlog_tui.widgets import (
+    ChartLegend,
+    EventsView,
+    FilterBar,
+    MemoryChart,
+    PhaseTable,
+    RankTable,
+)
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 #: From this width on, the tables sit beside the chart instead of below it.
 WIDE_COLUMNS = 180
+#: The tabs under the chart, in the order ``v`` cycles them, and the widget each focuses.
+TAB_TARGETS: tuple[tuple[str, type[Widget]], ...] = (
+    ("ranks-tab", RankTable),
+    ("events-tab", EventsView),
+    ("phases-tab", PhaseTable),
+)
+
+#: What a phases worker computes: the phases of a group's charted ranks (None = all).
+PhasesRequest = tuple[DetailGroup, tuple[int, ...] | None]
 
 
-class ChartRequest(NamedTuple):
-    """What a chart worker draws: a group, a view of it, the ranks' onsets, and the
-    canvas (size and plotext theme)."""
-
-    group: DetailGroup
-    view: ChartView
-    rank_rows: list[RankRow]
-    size: tuple[int, int]
-    theme: str
-
-
-class DetailScreen(ChartViewScreen):
-    """Charts of a group's ranks over a zoomable time window, with ranks and events."""
+class DetailScreen(ChartedScreen):
+    """Charts of a group's ranks over a zoomable time window, with ranks, events, phases."""
 
     CSS_PATH = "detail_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,25 +74,30 @@ class DetailScreen(ChartViewScreen):
         Binding("c", "toggle_clock", "Elapsed/wall clock", show=False),
         Binding("a", "all_ranks", "All ranks"),
         Binding("k", "ask_ranks", "Rank list", show=False),
-        Binding("v", "switch_tab", "Ranks/Events"),
+        Binding("v", "switch_tab", "Ranks/Events/Phases"),
         Binding("slash", "filter_events", "Filter events", show=False),
         Binding("x", "export('csv')", "Export CSV", show=False),
         Binding("X", "export('jsonl')", "Export JSONL", show=False),
     ]
 
     def __init__(
-        self, key: str, ranks: tuple[int, ...] | None = None, *, cursor_rank: int | None = None
+        self,
+        key: str,
+        ranks: tuple[int, ...] | None = None,
+        *,
+        cursor_rank: int | None = None,
+        cursor_first: bool = False,
     ) -> None:
+        """``cursor_rank``: the rank the rank table's cursor starts on when no rank is an
+        outlier (always, with ``cursor_first``: the user asked for that rank)."""
         super().__init__()
         self.key = key
         self.cursor_rank = cursor_rank
+        self.cursor_first = cursor_first
         self.set_reactive(DetailScreen.ranks, ranks)
-        self.group: DetailGroup | None = None
-        self.rank_rows: list[RankRow] = []
         self.event_rows: list[EventRow] = []
         self._event_rows = EventRowCache()  # used by the (one) detail worker only
-        self._charts = Coalescer[ChartRequest](self._prepare_chart)
-        self._chart_asked = False
+        self._phases = Coalescer[PhasesRequest](self._compute_phases)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,6 +113,8 @@ class DetailScreen(ChartViewScreen):
                 with TabPane("Events", id="events-tab"):
                     yield FilterBar("filter events: type, context, metadata…", id="event-filter")
                     yield EventsView(id="events")
+                with TabPane("Phases", id="phases-tab"):
+                    yield PhaseTable(id="phases")
         yield Footer()
 
     def help_sections(self) -> list[tuple[str, type]]:
@@ -114,12 +124,13 @@ class DetailScreen(ChartViewScreen):
             ("Chart (focused)", MemoryChart),
             ("Rank table", RankTable),
             ("Events", EventsView),
+            ("Phases", PhaseTable),
             ("Tables", SortableTable),
         ]
 
     def on_mount(self) -> None:
         self.query_one(RankTable).focus()
-        self._show_header()
+        self.show_header()
         self.watch(self.app, "theme", self.view_changed, init=False)  # colours are drawn in
 
     def on_resize(self, event: events.Resize) -> None:
@@ -147,11 +158,29 @@ class DetailScreen(ChartViewScreen):
         first = self.group is None
         self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
         self._fill_tables(first)
+        self._phases.submit((group, self.ranks))
         if first:
             self.window = TimeWindow.full(group.origin_ns, group.end_ns)
         else:
             self.window = self.window.extended(group.origin_ns, group.end_ns)
         self.view_changed()
+
+    @work(thread=True, group="phases", description="compute the phases")
+    def _compute_phases(self, request: PhasesRequest) -> None:
+        """The phases table of the charted ranks (in a thread)."""
+        group, ranks = request
+        with gc_paused():
+            rows = group_phase_rows(group, ranks)
+        self.post_message(PhasesReady(group, ranks, rows))
+
+    def on_phases_ready(self, message: PhasesReady) -> None:
+        self._phases.done()
+        if message.group is not self.group or message.ranks != self.ranks:
+            return
+        table = self.query_one(PhaseTable)
+        table.show(message.rows)
+        ranks = "every rank" if self.ranks is None else f"rank(s) {ranks_label(self.ranks)}"
+        table.border_title = f"{len(message.rows)} phase(s) of {ranks}"
 
     def _fill_tables(self, first: bool) -> None:
         assert self.group is not None
@@ -161,10 +190,13 @@ class DetailScreen(ChartViewScreen):
         table.mark(frozenset(self.ranks or ()))
         if first:
             outliers = [row.rank for row in self.rank_rows if row.outlier]
-            rank = outliers[0] if outliers else self.cursor_rank
+            rank = outliers[0] if outliers and not self.cursor_first else self.cursor_rank
             if rank is not None:
                 table.select_key(str(rank))  # the rank that matters, one enter from its chart
-        self._show_divergence()
+        divergence = divergence_text(self.rank_rows, self.group.origin_ns)
+        line = self.query_one("#divergence", Static)
+        line.update(divergence)
+        line.display = bool(divergence)
         self._show_events()
 
     def _show_events(self) -> None:
@@ -173,99 +205,17 @@ class DetailScreen(ChartViewScreen):
         rows = self.event_rows
         view.show(rows if self.ranks is None else filter_events(rows, None, "", self.ranks))
 
-    def _show_divergence(self) -> None:
-        """One line per outlier rank: why, and since when (from the rank statistics)."""
-        origin = self.group.origin_ns if self.group else 0
-        line = self.query_one("#divergence", Static)
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for row in (r for r in self.rank_rows if r.outlier):
-            if text:
-                text.append("\n")
-            text.append(f"⚠ rank {row.rank} diverges", style="bold red")
-            if row.onset_ns is not None:
-                since = elapsed_label((row.onset_ns - origin) / 1e9, 1)
-                text.append(f" since {since}", style="bold red")
-            reasons = [r.removeprefix(f"rank {row.rank}: ") for r in row.reasons]
-            more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
-            text.append_text(literal(f": {reasons[0]}{more}" if reasons else ""))
-        line.update(text)
-        line.display = bool(text)
-
     # ------------------------------------------------------------------ the view state
 
     def ranks_changed(self) -> None:
         self.query_one(RankTable).mark(frozenset(self.ranks or ()))
         self._show_events()
+        if self.group is not None:
+            self._phases.submit((self.group, self.ranks))
 
-    def view_changed(self) -> None:
-        """Say what is shown now; ask for its chart once all changes of this turn are in
-        and the screen is redrawn (so the worker does not slow the redraw down)."""
-        self._show_header()
-        if not self._chart_asked:
-            self._chart_asked = True
-            self.call_after_refresh(self._ask_chart)
-
-    def chart_view(self) -> ChartView | None:
-        """What the chart shows now (None until the group is put together)."""
-        if self.group is None:
-            return None
-        return ChartView(
-            start_ns=self.window.start_ns,
-            end_ns=self.window.end_ns,
-            origin_ns=self.group.origin_ns,
-            metric=self.metric,
-            ranks=self.ranks,
-            columns=self.columns,
-            wall_clock=self.wall_clock,
-        )
-
-    # ------------------------------------------------------------------ drawing
-
-    def _ask_chart(self) -> None:
-        self._chart_asked = False
-        view = self.chart_view()
-        chart = self.query_one(MemoryChart)
-        size = (chart.size.width, chart.size.height)
-        if self.group is not None and view is not None and all(size):
-            request = ChartRequest(self.group, view, self.rank_rows, size, chart.plot_theme())
-            self._charts.submit(request)
-
-    @work(thread=True, group="chart", description="prepare the chart")
-    def _prepare_chart(self, request: ChartRequest) -> None:
-        group, view, rows, (width, height), theme = request
-        with gc_paused():
-            onsets = [(row.rank, row.onset_ns) for row in rows if row.onset_ns is not None]
-            data = prepare_chart(group.tracks, view, chart_events(group, view.ranks, onsets))
-            what = "memory" if data.mode == "metrics" else METRIC_LABELS[view.metric]
-            title = f"{what} ({data.unit})"
-            canvas = plot_canvas(data, title, width, height, theme)
-        self.post_message(ChartReady(group, view, data, title, canvas))
-
-    def on_chart_ready(self, message: ChartReady) -> None:
-        """Draw a prepared chart, unless the view changed meanwhile."""
-        self._charts.done()
-        if message.group is not self.group or message.view != self.chart_view():
-            return
-        self.query_one(MemoryChart).show(message.data, message.canvas)
-        self.query_one(ChartLegend).show(message.data)
-
-    def _show_header(self) -> None:
-        self.query_one("#chart-header", Static).update(self._header_text())
-
-    def _header_text(self) -> Text:
-        group, window = self.group, self.window
-        if group is None:
-            return literal(title_of(self.key), "bold")
-        text = literal(group.title, "bold")
-        world = f"/{group.world_size}" if group.world_size else ""
-        text.append(f" · {len(group.tracks)}{world} ranks · showing {ranks_label(self.ranks)}")
-        start = elapsed_label((window.start_ns - group.origin_ns) / 1e9, 1)
-        end = elapsed_label((window.end_ns - group.origin_ns) / 1e9, 1)
-        text.append(f" · {start}–{end}" + ("" if window.is_full else " (zoomed)"))
-        text.append(" · wall clock" if self.wall_clock else " · elapsed")
-        if group.ranks_missing:
-            text.append(f" · missing ranks: {ranks_label(group.ranks_missing)}", style="bold red")
-        return text
+    def show_header(self) -> None:
+        text = header_text(self.key, self.group, self.window, self.ranks, self.wall_clock)
+        self.query_one("#chart-header", Static).update(text)
 
     # ------------------------------------------------------------------ actions
 
@@ -274,11 +224,21 @@ class DetailScreen(ChartViewScreen):
         self.app.pop_screen()
 
     def action_switch_tab(self) -> None:
-        """Switch between the rank table and the events."""
+        """Switch between the rank table, the events and the phases."""
         tabs = self.query_one(TabbedContent)
-        tabs.active = "events-tab" if tabs.active == "ranks-tab" else "ranks-tab"
-        target = EventsView if tabs.active == "events-tab" else RankTable
+        names = [name for name, _ in TAB_TARGETS]
+        index = names.index(tabs.active) if tabs.active in names else -1
+        tabs.active, target = TAB_TARGETS[(index + 1) % len(TAB_TARGETS)]
         self.query_one(target).focus()
+
+    def action_show_phases(self) -> None:
+        """Show the phases table."""
+        self.query_one(TabbedContent).active = "phases-tab"
+        self.query_one(PhaseTable).focus()
+
+    def on_events_view_record_wanted(self, event: EventsView.RecordWanted) -> None:
+        sessions = self.group.sessions if self.group is not None else ()
+        self.app.push_screen(RecordScreen(event_source(event.event, sessions), can_open=False))
 
     def action_filter_events(self) -> None:
         """Filter the events by text."""

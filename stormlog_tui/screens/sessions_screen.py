@@ -14,7 +14,9 @@ from stormlog_core.browse import Dataset, SessionData
 from stormlog_tui.export import try_export
 from stormlog_tui.messages import ExportFinished, SessionRowsReady
 from stormlog_tui.screens.data_screen import DataScreen, gc_paused
+from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.view.detail_group import make_group
+from stormlog_tui.view.record_view import RecordSource, warning_source
 from stormlog_tui.view.rows.sessions import session_rows
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
@@ -110,17 +112,21 @@ class SessionsScreen(DataScreen):
             table.focus()
 
     def on_warnings_panel_warning_chosen(self, event: WarningsPanel.WarningChosen) -> None:
+        """Show the warning's record; from there, ``enter`` opens its session's job."""
         event.stop()
-        warning = event.warning
-        table = self.query_one(SessionsTable)
-        if warning.session_id is None:
-            self.notify(f"{warning.code}: about a file, not one session", timeout=4)
+        sessions = self.dataset.sessions if self.dataset is not None else []
+        source = warning_source(event.warning, sessions)
+        self.app.push_screen(RecordScreen(source), self._open_source)
+
+    def _open_source(self, source: RecordSource | None) -> None:
+        if source is None or source.session_id is None:
             return
-        if not table.select_key(warning.session_id):
+        table = self.query_one(SessionsTable)
+        if not table.select_key(source.session_id):
             self.action_clear_filter()
-            table.select_key(warning.session_id)
+            table.select_key(source.session_id)
         table.focus()
-        self.post_message(SessionsTable.SessionChosen(warning.session_id))
+        self.post_message(SessionsTable.SessionChosen(source.session_id, cursor_first=True))
 
     def action_export(self, fmt: str) -> None:
         """Export the highlighted session (every record) to a file in the cwd."""

@@ -3,7 +3,9 @@
 ``prepare_chart`` takes the tracks of a group, a ``ChartView`` (metric, ranks, time window,
 width in columns) and returns ``ChartData``: lines already downsampled to about two points
 per column, the band of many ranks (min, median, max on a common time grid), the device
-total as a limit, event marks and axis ticks, all in display units.
+total as a limit, event marks and axis ticks, the spans to shade (the runs of the phase
+chosen in the phases table) and the stretches of degraded collector health, all in display
+units.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from stormlog_core.analysis import RankTimeline
+from stormlog_core.analysis import RankTimeline, degraded_intervals
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.ticks import time_ticks
@@ -38,6 +40,19 @@ MARKED_KINDS = frozenset({EventKind.ALERT, EventKind.OOM, EventKind.COLLECTOR, E
 ONSET = "onset"
 
 
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Time spans the chart shades behind its lines (the runs of a chosen phase), the one
+    shaded strongest (its worst run), and what they are."""
+
+    label: str
+    spans: tuple[Span, ...] = ()
+    strong: Span | None = None
+
+
 @dataclass(frozen=True)
 class ChartView:
     """What to draw: a metric, the ranks (None = all), a window, a width and a time mode."""
@@ -49,6 +64,7 @@ class ChartView:
     ranks: tuple[int, ...] | None = None
     columns: int = 100
     wall_clock: bool = False
+    highlight: Highlight | None = None
 
 
 @dataclass
@@ -76,6 +92,12 @@ class ChartData:
     marks: dict[str, list[float]] = field(default_factory=dict)
     mode: str = "ranks"
     ranks_shown: int = 0
+    #: Spans shaded behind the lines (seconds), the strongest one, and their label.
+    shaded: list[tuple[float, float]] = field(default_factory=list)
+    strong: tuple[float, float] | None = None
+    shade_label: str = ""
+    #: Stretches (seconds) where a charted rank's collector was degraded or partial.
+    degraded: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -184,9 +206,36 @@ def _scale_for(peak: float, limit: float | None) -> tuple[str, float, float]:
 
 
 def prepare_chart(
-    tracks: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]] = ()
+    tracks: Sequence[RankTimeline],
+    view: ChartView,
+    events: Sequence[tuple[int, str]] = (),
+    degraded: Sequence[Span] = (),
 ) -> ChartData:
-    """The chart of ``view.metric`` for the selected ranks, ready for plotext."""
+    """The chart of ``view.metric`` for the selected ranks, ready for plotext, with the
+    view's highlight and the ``degraded`` collector stretches in the window."""
+    data = _prepare_lines(tracks, view, events)
+    data.degraded = spans_in_window(degraded, view)
+    if view.highlight is not None:
+        data.shaded = spans_in_window(view.highlight.spans, view)
+        strong = spans_in_window([view.highlight.strong] if view.highlight.strong else [], view)
+        data.strong = strong[0] if strong else None
+        data.shade_label = view.highlight.label
+    return data
+
+
+def spans_in_window(spans: Sequence[Span], view: ChartView) -> list[tuple[float, float]]:
+    """The parts of ``spans`` inside the window, in seconds since the origin."""
+    found = []
+    for start, end in spans:
+        lo, hi = max(start, view.start_ns), min(end, view.end_ns)
+        if lo <= hi:
+            found.append(((lo - view.origin_ns) / 1e9, (hi - view.origin_ns) / 1e9))
+    return found
+
+
+def _prepare_lines(
+    tracks: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]]
+) -> ChartData:
     shown = _selected(tracks, view)
     if len(shown) == 1:
         return _one_rank(shown[0], view, events)
@@ -282,3 +331,29 @@ def chart_events(
         marks += [(e.timestamp_ns, e.kind.label) for e in track.events if e.kind in MARKED_KINDS]
     marks += [(at, ONSET) for rank, at in onsets if wanted is None or rank in wanted]
     return marks
+
+
+def chart_degraded(group: DetailGroup, ranks: Sequence[int] | None) -> list[Span]:
+    """The stretches where a shown rank's collector was degraded (core's collector health),
+    merged across ranks: time with doubtful numbers, not time without samples."""
+    wanted = None if ranks is None else set(ranks)
+    spans: list[Span] = []
+    for track in group.tracks:
+        if wanted is not None and track.rank not in wanted:
+            continue
+        for session in track.sessions:
+            times = session.series.timestamp_ns
+            end = int(times[-1]) if len(times) else 0
+            found = degraded_intervals(session.events, track.rank, end)
+            spans += [(interval.start_ns, interval.end_ns) for interval in found]
+    return _merged(spans)
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

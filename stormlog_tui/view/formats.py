@@ -19,6 +19,13 @@ def bytes_or_dash(value: float | None) -> str:
     return MISSING if value is None else format_bytes(value)
 
 
+def signed_bytes_or_dash(value: float | None) -> str:
+    """A change of memory: ``+1.2 GiB``, ``-80.0 MiB``, ``0 B``; ``None`` -> ``-``."""
+    if value is None:
+        return MISSING
+    return ("+" if value > 0 else "") + format_bytes(value)
+
+
 def rate_or_dash(bytes_per_s: float | None) -> str:
     """``6.1 MiB/s`` (core's rate units); ``None`` -> ``-``."""
     return MISSING if bytes_per_s is None else format_rate(bytes_per_s)

@@ -23,12 +23,20 @@ METRIC_COLOURS: dict[str, RGB] = {
 BAND_COLOUR: RGB = (128, 128, 128)
 MEDIAN_COLOUR: RGB = (90, 90, 90)
 LIMIT_COLOUR: RGB = (150, 150, 150)
+#: The x axis under a degraded collector (``░``): the collector's colour.
+DEGRADED: RGB = (227, 119, 194)
+#: Backgrounds of shaded spans (a chosen phase's runs, its worst run), by theme darkness.
+SHADES: dict[str, tuple[RGB, RGB]] = {
+    "dark": ((38, 46, 72), (62, 76, 128)),
+    "light": ((226, 230, 246), (196, 206, 240)),
+}
 MARKS: dict[str, tuple[str, RGB]] = {
     "alert": ("▲", (230, 180, 0)),
     "oom": ("✖", (214, 39, 40)),
     "collector": ("◆", (227, 119, 194)),
     "phase": ("│", (128, 128, 128)),
     "onset": ("┃", (214, 39, 40)),
+    "degraded": ("░", DEGRADED),  # under the x axis, not an event mark
 }
 
 

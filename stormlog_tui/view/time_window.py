@@ -56,6 +56,14 @@ class TimeWindow:
         offset = (self.start_ns - self.full_start_ns) + fraction * self.span_ns
         return self._placed(offset, self.span_ns)
 
+    def around(self, start_ns: int, end_ns: int, margin: float = 0.25) -> TimeWindow:
+        """A window showing ``start_ns..end_ns`` with ``margin`` of its width either side
+        (clamped to the full range; never narrower than ``MIN_SPAN_NS``)."""
+        width = max(end_ns - start_ns, 0) * (1 + 2 * margin)
+        width = max(width, MIN_SPAN_NS)
+        middle = (start_ns + end_ns) / 2 - self.full_start_ns
+        return self._placed(middle - width / 2, width)
+
     def extended(self, full_start_ns: int, full_end_ns: int) -> TimeWindow:
         """The same window on a grown range (live data); a full window stays full."""
         if self.is_full:

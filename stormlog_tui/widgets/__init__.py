@@ -4,6 +4,7 @@ from stormlog_tui.widgets.chart_legend import ChartLegend
 from stormlog_tui.widgets.events_view import EventsView
 from stormlog_tui.widgets.filter_bar import FilterBar
 from stormlog_tui.widgets.memory_chart import MemoryChart
+from stormlog_tui.widgets.phase_table import PhaseTable
 from stormlog_tui.widgets.rank_table import RankTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
 from stormlog_tui.widgets.status_line import StatusLine
@@ -14,6 +15,7 @@ __all__ = [
     "EventsView",
     "FilterBar",
     "MemoryChart",
+    "PhaseTable",
     "RankTable",
     "SessionsTable",
     "StatusLine",

@@ -6,11 +6,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from stormlog_tui.view.chart_data import ChartData
+from stormlog_tui.view.literal import literal
 from stormlog_tui.view.palette import (
     BAND_COLOUR,
     LIMIT_COLOUR,
     MARKS,
     METRIC_COLOURS,
+    SHADES,
     rank_colour,
     rich_colour,
 )
@@ -21,12 +23,21 @@ MARK_NAMES = {
     "collector": "collector",
     "phase": "phase",
     "onset": "divergence onset",
+    "degraded": "collector degraded",
 }
+#: The legend's entry for the ``░`` under the x axis (not an event mark).
+DEGRADED_KEY = "degraded"
 
 
-def legend_text(data: ChartData) -> Text:
-    """``━ rank 0  ━ rank 1 ... │ ▲ alert ◆ collector ─ device total``."""
+def legend_text(data: ChartData, dark: bool = True) -> Text:
+    """``━ rank 0  ━ rank 1 ... ─ device total  ▲ alert  ◆ collector  ░ degraded``, and
+    the shaded phase when one is chosen."""
     text = Text(no_wrap=True, overflow="ellipsis")
+    if data.shaded or data.strong:  # first: the user just chose it
+        weak, strong = SHADES["dark" if dark else "light"]
+        text.append(" ", style=f"on {rich_colour(weak)}")
+        text.append(" ", style=f"on {rich_colour(strong)}")
+        text.append_text(literal(f" {data.shade_label}  "))
     if data.mode == "band":
         text.append("▒ min–median–max of ", style=rich_colour(BAND_COLOUR))
         text.append(f"{data.ranks_shown} ranks  ")
@@ -42,7 +53,11 @@ def legend_text(data: ChartData) -> Text:
     if data.limit is not None:
         text.append("─ ", style=rich_colour(LIMIT_COLOUR))
         text.append("device total  ")
-    for kind in data.marks:
+    kinds = list(data.marks)
+    if data.degraded:  # beside the collector's mark, whose stretches it shows
+        at = kinds.index("collector") + 1 if "collector" in kinds else len(kinds)
+        kinds.insert(at, DEGRADED_KEY)
+    for kind in kinds:
         marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
         text.append(f"{marker} ", style=rich_colour(colour))
         text.append(f"{MARK_NAMES.get(kind, kind)}  ")
@@ -54,4 +69,4 @@ class ChartLegend(Static):
 
     def show(self, data: ChartData) -> None:
         """Describe ``data``."""
-        self.update(legend_text(data))
+        self.update(legend_text(data, self.app.current_theme.dark))

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from stormlog_core.browse import EventRecord
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.events import TYPE_FILTERS, EventRow
 from stormlog_tui.view.ticks import elapsed_label
@@ -28,6 +29,7 @@ class EventsView(SortableTable[EventRow]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "next_type", "Event type"),
         Binding("enter", "show_time", "Go to time", show=False),
+        Binding("r", "show_record", "Show the record", show=False),
     ]
 
     class TimeChosen(Message):
@@ -36,6 +38,13 @@ class EventsView(SortableTable[EventRow]):
         def __init__(self, timestamp_ns: int) -> None:
             super().__init__()
             self.timestamp_ns = timestamp_ns
+
+    class RecordWanted(Message):
+        """Show the raw record of ``event`` (its file and line)."""
+
+        def __init__(self, event: EventRecord) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
@@ -92,3 +101,9 @@ class EventsView(SortableTable[EventRow]):
         row = self.selected()
         if row is not None:
             self.post_message(self.TimeChosen(row.timestamp_ns))
+
+    def action_show_record(self) -> None:
+        """Show the highlighted event's raw record."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.RecordWanted(row.record))

@@ -26,6 +26,7 @@ from stormlog_tui.view.palette import (
     METRIC_COLOURS,
     rank_colour,
 )
+from stormlog_tui.widgets.chart_overlay import overlay
 
 #: Columns plotext uses for the y axis labels and the frame.
 AXIS_COLUMNS = 9
@@ -121,8 +122,11 @@ def _colour(line: ChartLine) -> tuple[int, int, int]:
     return rank_colour(line.rank or 0)
 
 
-def plot_canvas(data: ChartData, title: str, width: int, height: int, theme: str) -> Text:
-    """``data`` drawn by plotext on a ``width`` x ``height`` canvas, as a ``Text``.
+def plot_canvas(
+    data: ChartData, title: str, width: int, height: int, theme: str, dark: bool = True
+) -> Text:
+    """``data`` drawn by plotext on a ``width`` x ``height`` canvas, as a ``Text``, with the
+    shaded spans and degraded stretches over it (``dark``: the app's theme is dark).
 
     plotext takes tenths of a second for a big canvas: call this in a thread worker (it
     uses a plot of its own, never the widget's).
@@ -141,7 +145,7 @@ def plot_canvas(data: ChartData, title: str, width: int, height: int, theme: str
     plt.plotsize(width, height)
     plt._set_size(width, height)  # as PlotextPlot.render does: plotsize alone is not enough
     plt.theme(theme)
-    return Text.from_ansi(plt.build())
+    return overlay(Text.from_ansi(plt.build()), data, dark)
 
 
 def _marks(plt: Any, data: ChartData) -> None:

@@ -1,4 +1,8 @@
-"""RankTable: per rank peaks, headroom, growth, gaps, last seen and warnings; outliers lit."""
+"""RankTable: per rank peaks, headroom, growth, alerts, gaps, collector degraded time, last
+seen and load warnings; outliers lit.
+
+Alerts (what the records say: warning, critical, error, OOM) and load warnings (what the
+loader found wrong with the files) are separate columns and never added together."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_gap, rate_or_dash
-from stormlog_tui.view.rows.ranks import RankRow
+from stormlog_tui.view.rows.ranks import RankRow, alerts_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
 OUTLIER_STYLE = "bold red"
@@ -21,13 +25,31 @@ def _bytes(value: float | None) -> Text:
 
 def _rank(row: RankRow, selected: frozenset[int]) -> Text:
     mark = "●" if row.rank in selected else " "
-    flag = " ⚠" if row.outlier else ""
+    flag = (" ⚠" if row.outlier else "") + (" ✖" if row.oom_events else "")
     return Text(f"{mark}{row.rank}{flag}", style=OUTLIER_STYLE if row.outlier else "")
 
 
 def _growth(row: RankRow) -> Text:
     style = OUTLIER_STYLE if row.outlier and row.growth_bytes_per_s is not None else ""
     return Text(rate_or_dash(row.growth_bytes_per_s), justify="right", style=style)
+
+
+def _alerts(row: RankRow) -> Text:
+    if row.oom_events or row.error_alerts or row.critical_alerts:
+        style = "bold red"
+    else:
+        style = "yellow" if row.warning_alerts else "dim"
+    return Text(alerts_label(row), style=style)
+
+
+def _alert_order(row: RankRow) -> tuple[int, int, int, int]:
+    return (row.oom_events, row.error_alerts, row.critical_alerts, row.warning_alerts)
+
+
+def _degraded(row: RankRow) -> Text:
+    if not row.collector_degraded_ns:
+        return Text("-", justify="right", style="dim")
+    return Text(format_gap(row.collector_degraded_ns), justify="right", style="magenta")
 
 
 def _seconds(value: int | None, origin_ns: int) -> Text:
@@ -82,11 +104,13 @@ class RankTable(SortableTable[RankRow]):
                 lambda r: none_last(r.headroom_at_peak),
             ),
             Column("Growth", _growth, lambda r: none_last(r.growth_bytes_per_s)),
+            Column("Alerts", _alerts, _alert_order),
             Column(
                 "Longest gap",
                 lambda r: Text(format_gap(r.longest_gap_ns), justify="right"),
                 lambda r: none_last(r.longest_gap_ns),
             ),
+            Column("Degraded", _degraded, lambda r: r.collector_degraded_ns),
             Column(
                 "Last seen",
                 lambda r: _seconds(r.last_seen_ns, self.origin_ns),

@@ -10,18 +10,27 @@ from textual.message import Message
 
 from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_start
 from stormlog_tui.view.literal import literal
-from stormlog_tui.view.rows.sessions import SessionRow
+from stormlog_tui.view.rows.sessions import OOM_STATUS, SessionRow
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
 STATUS_STYLES = {
+    OOM_STATUS: "bold red reverse",
     "completed": "green",
     "running": "bold cyan",
     "stale": "bold magenta",
     "interrupted": "bold red",
     "incomplete": "yellow",
 }
-STATUS_ORDER = {"running": 0, "stale": 1, "interrupted": 2, "incomplete": 3, "completed": 4}
+STATUS_ORDER = {
+    OOM_STATUS: -1,
+    "running": 0,
+    "stale": 1,
+    "interrupted": 2,
+    "incomplete": 3,
+    "completed": 4,
+}
 STATUS_MARKS = {
+    OOM_STATUS: "✖",
     "completed": "✔",
     "running": "●",
     "stale": "◌",
@@ -85,11 +94,13 @@ class SessionsTable(SortableTable[SessionRow]):
     ]
 
     class SessionChosen(Message):
-        """The user asked to open ``session_id``."""
+        """The user asked to open ``session_id`` (``cursor_first``: with the rank table's
+        cursor on its rank, even when another rank diverges)."""
 
-        def __init__(self, session_id: str) -> None:
+        def __init__(self, session_id: str, *, cursor_first: bool = False) -> None:
             super().__init__()
             self.session_id = session_id
+            self.cursor_first = cursor_first
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(COLUMNS, id=id, sort_column=1)

@@ -38,10 +38,10 @@ COLUMNS: list[Column[LoadWarning]] = [
 
 
 class WarningsPanel(SortableTable[LoadWarning]):
-    """Load warnings; enter opens the session a warning is about."""
+    """Load warnings; enter shows the record a warning is about (and from there, its job)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Show its session"),
+        Binding("enter", "open", "Show its record"),
     ]
 
     class WarningChosen(Message):
@@ -62,7 +62,7 @@ class WarningsPanel(SortableTable[LoadWarning]):
         self.border_title = f"Warnings ({len(self.all_rows)})"
 
     def action_open(self) -> None:
-        """Ask to show the highlighted warning's session."""
+        """Ask to show the highlighted warning's record."""
         row = self.selected()
         if row is not None:
             self.post_message(self.WarningChosen(row))

@@ -111,3 +111,19 @@ def hostile_job(tmp_path: Path) -> Path:
     spec = small_spec(ranks=1, hosts=(HOSTILE_HOST,), job_id=HOSTILE_JOB, leak_rank=None)
     write_job(spec, tmp_path)
     return tmp_path
+
+
+def screen_text(app: Any) -> str:
+    """The characters on the app's screen now, line by line (what a user reads)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()

@@ -9,7 +9,7 @@ import pytest
 from stormlog_tui.app import DARK, LIGHT, StormlogApp, make_app
 from stormlog_tui.commands import COMMANDS, StormlogCommands
 from stormlog_tui.screens import DetailScreen, HelpScreen, JobsScreen, SessionsScreen
-from stormlog_tui.widgets import RankTable, SessionsTable, WarningsPanel
+from stormlog_tui.widgets import PhaseTable, RankTable, SessionsTable, WarningsPanel
 from stormlog_tui.widgets.jobs_table import JobsTable
 
 from .conftest import fixed_clock, loaded, small_spec, write_rank
@@ -111,3 +111,33 @@ async def test_command_palette_offers_our_commands(demo_dir: Path) -> None:
         for _, _, action, _ in COMMANDS:  # every command names an action that exists
             namespace, _, name = action.partition(".")
             assert namespace in ("app", "screen") and name
+
+
+async def test_help_lists_the_phases_and_record_keys(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("Warnings panel", "⏎", "Show its record") in app.screen.rows
+        await pilot.press("escape", "w", "enter")  # the record view of a warning
+        await loaded(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.rows
+        assert ("Record view", "⏎ / o", "Open its job") in rows
+        assert ("Record view", "esc / q", "Close") in rows
+        await pilot.press("escape", "escape", "escape", "enter")
+        await loaded(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.rows
+        assert ("Job / session screen", "v", "Ranks/Events/Phases") in rows
+        assert ("Phases", "⏎", "Zoom on worst run") in rows
+        assert ("Events", "r", "Show the record") in rows
+        await pilot.press("escape")
+        detail = StormlogCommands(app.screen)
+        hits = [hit async for hit in detail.search("phases table")]
+        await hits[0].command()
+        await pilot.pause()
+        assert isinstance(app.focused, PhaseTable)

@@ -11,11 +11,19 @@ from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
 from stormlog_core.schema.sessions import SessionSummary
-from stormlog_tui.view.chart_data import ChartView, chart_events, pick_unit, prepare_chart
+from stormlog_tui.view.chart_data import (
+    ChartView,
+    Highlight,
+    chart_events,
+    pick_unit,
+    prepare_chart,
+)
 from stormlog_tui.view.detail_group import DetailGroup, make_group
+from stormlog_tui.view.palette import SHADES, rich_colour
 from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_events
 from stormlog_tui.view.ticks import elapsed_label, time_ticks
 from stormlog_tui.view.time_window import TimeWindow
+from stormlog_tui.widgets.memory_chart import plot_canvas
 
 GIB = 1024.0**3
 T0 = 1_700_000_000_000_000_000
@@ -140,3 +148,29 @@ def test_units_and_time_labels() -> None:
     assert labels[0] == "0s" and labels[-1] == "2m"
     _, wall = time_ticks(0, 120, T0, 5, wall_clock=True)
     assert all(label.count(":") == 2 for label in wall)
+
+
+def test_shaded_phase_and_degraded_collector_hide_no_line() -> None:
+    """The shading only changes backgrounds, and ``░`` only replaces the x axis's ``─``:
+    every character of the lines, marks and ticks is still drawn."""
+    job = group(3, 200)
+    start = job.origin_ns
+    view = ChartView(start, job.end_ns, job.origin_ns, columns=70)
+    third = (job.end_ns - start) // 3
+    highlight = Highlight(
+        "p", ((start + third, start + 2 * third),), (start + third, start + third * 2)
+    )
+    plain = prepare_chart(job.tracks, view)
+    marked = prepare_chart(
+        job.tracks, replace(view, highlight=highlight), degraded=[(start, start + third)]
+    )
+    assert marked.shaded and marked.strong and marked.degraded
+    before = plot_canvas(plain, "t", 80, 16, "default").plain.splitlines()
+    after = plot_canvas(marked, "t", 80, 16, "default")
+    lines = after.plain.splitlines()
+    bottom = next(i for i, line in enumerate(before) if "└" in line)
+    assert lines[:bottom] == before[:bottom] and lines[bottom + 1 :] == before[bottom + 1 :]
+    assert "░" in lines[bottom] and lines[bottom].replace("░", "─") == before[bottom]
+    styles = {str(span.style) for span in after.spans}
+    weak, strong = SHADES["dark"]
+    assert {f"on {rich_colour(weak)}", f"on {rich_colour(strong)}"} <= styles

@@ -9,7 +9,14 @@ import pytest
 
 from stormlog_tui.app import StormlogApp, make_app
 from stormlog_tui.screens import DetailScreen, RanksPromptScreen
-from stormlog_tui.widgets import ChartLegend, EventsView, FilterBar, MemoryChart, RankTable
+from stormlog_tui.widgets import (
+    ChartLegend,
+    EventsView,
+    FilterBar,
+    MemoryChart,
+    PhaseTable,
+    RankTable,
+)
 
 from .conftest import fixed_clock, loaded
 
@@ -162,6 +169,8 @@ async def test_events_view_filters_by_type_and_text(demo_dir: Path) -> None:
         before = screen.window
         await pilot.press("enter")  # go to that time
         assert screen.window != before and not screen.window.is_full
+        await pilot.press("v")  # v cycles ranks, events, phases
+        assert screen.query_one(PhaseTable).has_focus
         await pilot.press("v")
         assert screen.query_one(RankTable).has_focus
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stormlog_tui.app import make_app
-from stormlog_tui.screens import DetailScreen
+from stormlog_tui.screens import DetailScreen, RecordScreen
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 
 from .conftest import HOSTILE_HOST, HOSTILE_JOB, fixed_clock, loaded
@@ -112,6 +112,9 @@ async def test_warnings_panel_lists_every_warning_and_opens_its_session(
         assert panel.has_focus
         keys = [w.session_id for w in panel.shown_rows]
         await pilot.press(*["down"] * next(i for i, k in enumerate(keys) if k), "enter")
+        await loaded(app, pilot)
+        assert isinstance(app.screen, RecordScreen)  # the record first; enter opens its job
+        await pilot.press("enter")
         await loaded(app, pilot)
         assert isinstance(app.screen, DetailScreen)
 

@@ -1,4 +1,5 @@
-"""Snapshot tests (SVG) of the main screens at 80x24 and 120x40, on the committed demo.
+"""Snapshot tests (SVG) of the main screens at 80x24 and 120x40, on the committed demo, and
+of the job screen of a real OOM capture.
 
 Update only after looking at the report: ``pytest tests/tui/test_snapshots.py
 --snapshot-update`` then open the SVGs in ``tests/tui/__snapshots__``.
@@ -12,10 +13,12 @@ from typing import Any
 import pytest
 
 from stormlog_tui.app import make_app
+from stormlog_tui.widgets import PhaseTable
 
-from .conftest import DEMO_DIR, fixed_clock, loaded
+from .conftest import DEMO_DIR, ROOT, fixed_clock, loaded
 
 SIZES = [(80, 24), (120, 40)]
+REAL_GPU_JOB = ROOT / "tests" / "data" / "real_gpu_job"
 
 
 def demo_app() -> Any:
@@ -62,3 +65,20 @@ def test_help_screen(snap_compare: Any) -> None:
 
 def test_demo_dir_exists() -> None:
     assert Path(DEMO_DIR, "rank-3", "manifest.json").exists()
+
+
+def test_real_oom_job_with_a_phase_shaded(snap_compare: Any) -> None:
+    """stormlog's own capture at 80x24: the OOM in the title, the forward phase's worst
+    run shaded (phases tab, enter) and the degraded collector under the x axis."""
+
+    async def phase(pilot: Any) -> None:
+        await open_job(pilot)
+        await pilot.press("v", "v")
+        await loaded(pilot.app, pilot)
+        table = pilot.app.screen.query_one(PhaseTable)
+        paths = [row.path for row in table.shown_rows]
+        await pilot.press(*["down"] * paths.index("train_step / forward"), "enter")
+        await loaded(pilot.app, pilot)
+
+    app = make_app([REAL_GPU_JOB], subtitle="tests/data/real_gpu_job", clock=fixed_clock)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=phase)

@@ -42,7 +42,7 @@ def job_row(stats: JobStats) -> JobRow:
         ranks_present=len(job.ranks),
         ranks_missing=list(job.ranks_missing),
         outliers=stats.outliers,
-        statuses=dict(Counter(s.display_status for s in sessions)),
+        statuses=dict(Counter(s.shown_status for s in sessions)),
         peak_allocated=max(peaks) if peaks else None,
         warnings=sum(r.warnings for r in stats.ranks),
         reasons=[reason for r in stats.ranks for reason in stats.verdict(r.rank).reasons],

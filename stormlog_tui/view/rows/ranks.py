@@ -27,8 +27,31 @@ class RankRow:
     last_seen_ns: int | None
     warnings: int
     outlier: bool = False
+    #: Alerts in the records, by severity (never mixed with the load ``warnings``).
+    warning_alerts: int = 0
+    critical_alerts: int = 0
+    error_alerts: int = 0
+    oom_events: int = 0
+    #: Time the collector was degraded or partial (not a sampling gap).
+    collector_degraded_ns: int = 0
     reasons: tuple[str, ...] = field(default=())
     onset_ns: int | None = None
+
+
+def alerts_label(row: RankRow) -> str:
+    """``✖ OOM 24w 3c 1e``: OOMs, then alerts by severity (warning, critical, error) as
+    the records count them; ``-`` when there are none."""
+    parts = []
+    if row.oom_events:
+        parts.append("✖ OOM" if row.oom_events == 1 else f"✖ {row.oom_events} OOM")
+    for count, letter in (
+        (row.warning_alerts, "w"),
+        (row.critical_alerts, "c"),
+        (row.error_alerts, "e"),
+    ):
+        if count:
+            parts.append(f"{count}{letter}")
+    return " ".join(parts) or "-"
 
 
 def rank_rows(stats: JobStats) -> list[RankRow]:
@@ -51,6 +74,11 @@ def rank_rows(stats: JobStats) -> list[RankRow]:
                 outlier=verdict.outlier,
                 reasons=verdict.reasons,
                 onset_ns=verdict.onset_ns,
+                warning_alerts=rank.warning_alerts,
+                critical_alerts=rank.critical_alerts,
+                error_alerts=rank.error_alerts,
+                oom_events=rank.oom_events,
+                collector_degraded_ns=rank.collector_degraded_ns,
             )
         )
     return rows

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from stormlog_core.browse import SessionData
 
+#: The status shown for a session that ran out of memory, whatever its writer said.
+OOM_STATUS = SessionData.OOM_STATUS
+
 
 @dataclass(frozen=True)
 class SessionRow:
@@ -49,7 +52,7 @@ def session_row(session: SessionData) -> SessionRow:
     return SessionRow(
         key=summary.session_id,
         session_id=summary.session_id,
-        status=session.display_status,
+        status=session.shown_status,
         host=summary.host,
         job_id=summary.job_id,
         rank=summary.rank,

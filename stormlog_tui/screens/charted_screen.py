@@ -1,0 +1,109 @@
+"""ChartedScreen: a chart view whose chart is prepared and drawn in a thread worker.
+
+Every change of the view (window, metric, time axis, ranks, width, highlight) calls
+:meth:`ChartedScreen.view_changed`; once the changes of a turn are in and the screen is
+redrawn, the chart of the group for that view is asked of a worker (through a
+:class:`~stormlog_tui.coalesce.Coalescer`, so requests never pile up), which prepares the
+data, the degraded collector stretches and plotext's canvas, and posts ``ChartReady``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from textual import work
+
+from stormlog_tui.coalesce import Coalescer
+from stormlog_tui.messages import ChartReady
+from stormlog_tui.screens.chart_view_screen import ChartViewScreen
+from stormlog_tui.screens.data_screen import gc_paused
+from stormlog_tui.view.chart_data import (
+    METRIC_LABELS,
+    ChartView,
+    chart_degraded,
+    chart_events,
+    prepare_chart,
+)
+from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.rows.ranks import RankRow
+from stormlog_tui.widgets import ChartLegend, MemoryChart
+from stormlog_tui.widgets.memory_chart import plot_canvas
+
+
+class ChartRequest(NamedTuple):
+    """What a chart worker draws: a group, a view of it, the ranks' onsets, and the
+    canvas (size, plotext theme, and whether the app's theme is dark)."""
+
+    group: DetailGroup
+    view: ChartView
+    rank_rows: list[RankRow]
+    size: tuple[int, int]
+    theme: str
+    dark: bool
+
+
+class ChartedScreen(ChartViewScreen):
+    """Draws ``group``'s chart for the current view (the subclass sets ``group``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.group: DetailGroup | None = None
+        self.rank_rows: list[RankRow] = []
+        self._charts = Coalescer[ChartRequest](self._prepare_chart)
+        self._chart_asked = False
+
+    def show_header(self) -> None:
+        """Say what is shown now (the subclass says how)."""
+
+    def view_changed(self) -> None:
+        """Say what is shown now; ask for its chart once all changes of this turn are in
+        and the screen is redrawn (so the worker does not slow the redraw down)."""
+        self.show_header()
+        if not self._chart_asked:
+            self._chart_asked = True
+            self.call_after_refresh(self._ask_chart)
+
+    def chart_view(self) -> ChartView | None:
+        """What the chart shows now (None until the group is put together)."""
+        if self.group is None:
+            return None
+        return ChartView(
+            start_ns=self.window.start_ns,
+            end_ns=self.window.end_ns,
+            origin_ns=self.group.origin_ns,
+            metric=self.metric,
+            ranks=self.ranks,
+            columns=self.columns,
+            wall_clock=self.wall_clock,
+            highlight=self.highlight,
+        )
+
+    def _ask_chart(self) -> None:
+        self._chart_asked = False
+        view = self.chart_view()
+        chart = self.query_one(MemoryChart)
+        size = (chart.size.width, chart.size.height)
+        if self.group is not None and view is not None and all(size):
+            dark = self.app.current_theme.dark
+            request = ChartRequest(self.group, view, self.rank_rows, size, chart.plot_theme(), dark)
+            self._charts.submit(request)
+
+    @work(thread=True, group="chart", description="prepare the chart")
+    def _prepare_chart(self, request: ChartRequest) -> None:
+        group, view, rows, (width, height), theme, dark = request
+        with gc_paused():
+            onsets = [(row.rank, row.onset_ns) for row in rows if row.onset_ns is not None]
+            events = chart_events(group, view.ranks, onsets)
+            data = prepare_chart(group.tracks, view, events, chart_degraded(group, view.ranks))
+            what = "memory" if data.mode == "metrics" else METRIC_LABELS[view.metric]
+            title = f"{what} ({data.unit})"
+            canvas = plot_canvas(data, title, width, height, theme, dark)
+        self.post_message(ChartReady(group, view, data, title, canvas))
+
+    def on_chart_ready(self, message: ChartReady) -> None:
+        """Draw a prepared chart, unless the view changed meanwhile."""
+        self._charts.done()
+        if message.group is not self.group or message.view != self.chart_view():
+            return
+        self.query_one(MemoryChart).show(message.data, message.canvas)
+        self.query_one(ChartLegend).show(message.data)

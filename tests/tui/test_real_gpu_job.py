@@ -1,0 +1,173 @@
+"""Pilot tests on the capture written by stormlog 0.3.9's own GPU tracker
+(``tests/data/real_gpu_job``): rank 3 runs out of memory, rank 5's collector drops out.
+
+What the screen says is compared with the records and the OOM message themselves (read by
+``real_gpu_capture``), at 80x24 and 120x40.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stormlog_core.browse import format_bytes
+from stormlog_tui.app import make_app
+from stormlog_tui.screens import DetailScreen
+from stormlog_tui.widgets import PhaseTable, RankTable, SessionsTable
+
+from . import real_gpu_capture as raw
+from .conftest import fixed_clock, loaded, screen_text
+from .test_sessions_table import column
+
+pytestmark = pytest.mark.anyio
+SIZES = [(80, 24), (120, 40)]
+
+
+def oom_ranks() -> list[int]:
+    return sorted(int(rank) for rank, facts in raw.truth()["ranks"].items() if facts["oom"])
+
+
+async def open_job(pilot: Any) -> DetailScreen:
+    app = pilot.app
+    await loaded(app, pilot)
+    await pilot.press("enter")
+    await loaded(app, pilot)
+    assert isinstance(app.screen, DetailScreen)
+    return app.screen
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_oom_rank_is_marked_oom_in_the_sessions_list(size: tuple[int, int]) -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        await loaded(app, pilot)
+        rows = [line for line in screen_text(app).splitlines() if "/8 " in line]
+        assert len(rows) == 8
+        marked = sorted(int(row.split()[2].split("/")[0]) for row in rows if "✖ OOM" in row)
+        assert marked == oom_ranks() == [raw.truth()["leak_rank"]]
+        assert sum("✔ completed" in row for row in rows) == 7
+        table = app.screen.query_one(SessionsTable)
+        await pilot.click(SessionsTable, offset=(3, 0))  # sort by status: the OOM first
+        assert table.sort_column == 0
+        assert column(table, "Status") == ["✖ OOM"] + ["✔ completed"] * 7
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_job_title_names_the_oom_with_its_sizes(size: tuple[int, int]) -> None:
+    [rank] = oom_ranks()
+    facts = raw.truth()["ranks"][str(rank)]
+    asked, free = raw.oom_sizes(facts["oom"]["message"])
+    at = (facts["oom_event"]["record"]["timestamp_ns"] - raw.origin_ns()) / 1e9
+    expected = (
+        f"✖ rank {rank} OOM at {at:.3f}s: tried to allocate {format_bytes(asked)}, "
+        f"{format_bytes(free)} free"
+    )
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        await open_job(pilot)
+        screen = screen_text(app).splitlines()
+        assert any(line.strip() == expected for line in screen[:4]), "\n".join(screen[:6])
+        assert any(line.strip().startswith("job gpu-oom-run-8 · 8/8 ranks") for line in screen)
+
+
+async def test_rank_table_counts_alerts_apart_from_load_warnings_and_degraded_time() -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        screen = await open_job(pilot)
+        table = screen.query_one(RankTable)
+        alerts = dict(zip(column(table, "Rank"), column(table, "Alerts"), strict=True))
+        warn = dict(zip(column(table, "Rank"), column(table, "Warn"), strict=True))
+        degraded = dict(zip(column(table, "Rank"), column(table, "Degraded"), strict=True))
+        loaded_warnings = {w.session_id for w in app.dataset.warnings}  # type: ignore[union-attr]
+        for label, cell in alerts.items():
+            rank = int(label.strip(" ●⚠✖"))
+            counts = raw.alert_counts(rank)
+            parts = [f"{counts[t]}{t[0]}" for t in ("warning", "critical", "error") if counts[t]]
+            oom = ["✖ OOM"] if rank in oom_ranks() else []
+            assert cell == " ".join(oom + parts), (rank, cell)
+            assert (rank in oom_ranks()) == ("✖" in label)
+            session = raw.truth()["ranks"][str(rank)]["session_id"]
+            assert warn[label] == ("1" if session in loaded_warnings else "0")  # never summed
+        flaky = raw.truth()["flaky_collector_rank"]
+        stamps = [  # the collector_degraded and collector_recovered records
+            x.record["timestamp_ns"]
+            for event in raw.truth()["ranks"][str(flaky)]["collector_health_events"]
+            for x in raw.lines()
+            if f"{x.path.parent.name}/{x.path.name}:{x.number}" == event["at"]
+        ]
+        seconds = (stamps[1] - stamps[0]) / 1e9
+        cells = {label.strip(" ●⚠✖"): cell for label, cell in degraded.items()}
+        assert cells.pop(str(flaky)) == f"{seconds:.0f}s" and seconds > 0.9
+        assert set(cells.values()) == {"-"}  # the others were healthy
+
+
+async def test_phases_tab_agrees_with_the_records_and_enter_zooms_on_the_worst_run() -> None:
+    runs = raw.phase_runs()
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        await pilot.press("v", "v")
+        await loaded(app, pilot)
+        table = screen.query_one(PhaseTable)
+        assert table.has_focus
+        paths = column(table, "Phase")
+        assert sorted(paths) == sorted(runs)  # "train_step / forward" etc.
+        counts = column(table, "Runs")
+        assert {p: int(c) for p, c in zip(paths, counts, strict=True)} == {
+            p: len(r) for p, r in runs.items()
+        }
+        text = screen_text(app)
+        assert "Phases" in text and "train_step / forward" in text
+        # forward: the rank whose median change is largest, and its run that grew most
+        index = paths.index("train_step / forward")
+        worst = column(table, "Worst rank (Δ)")[index]
+        rank = int(worst.split()[0])
+        start, end, change = max(raw.phase_runs(rank)["train_step / forward"], key=lambda r: r[2])
+        assert change > 0
+        full = screen.window
+        await pilot.press(*["down"] * index, "enter")
+        await loaded(app, pilot)
+        window = screen.window
+        assert window.start_ns <= start and window.end_ns >= end
+        assert window.span_ns < full.span_ns / 3
+        text = screen_text(app)
+        assert f"train_step / forward (worst run on rank {rank})" in text  # the legend
+        assert "(zoomed)" in text
+        assert "#3e4c80" in app.export_screenshot()  # the worst run is shaded
+        await pilot.press("0")
+        await loaded(app, pilot)
+        assert screen.window.is_full and "worst run on" not in screen_text(app)
+
+
+async def test_the_phases_follow_the_charted_ranks() -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        [rank] = oom_ranks()
+        table = screen.query_one(RankTable)
+        assert table.select_key(str(rank))
+        await pilot.press("enter")  # chart this rank alone
+        await loaded(app, pilot)
+        phases = screen.query_one(PhaseTable)
+        counts = dict(zip(column(phases, "Phase"), column(phases, "Runs"), strict=True))
+        assert {p: int(c) for p, c in counts.items()} == {
+            p: len(r) for p, r in raw.phase_runs(rank).items()
+        }
+        worst = column(phases, "Worst rank (Δ)")
+        assert all(cell == "-" or cell.startswith(f"{rank} (") for cell in worst), worst
+
+
+async def test_the_chart_shows_the_degraded_collector_apart_from_gaps() -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_job(pilot)
+        text = screen_text(app)
+        axis = next(line for line in text.splitlines() if "└" in line)
+        assert "░" in axis
+        assert "░ collector degraded" in text and "◆ collector" in text
+        healthy = next(r for r in range(8) if r != raw.truth()["flaky_collector_rank"])
+        await pilot.press("k", *str(healthy), "enter")  # a healthy rank alone
+        await loaded(app, pilot)
+        axis = next(line for line in screen_text(app).splitlines() if "└" in line)
+        assert "░" not in axis
