@@ -86,6 +86,8 @@ def _not_telemetry(path: Path) -> str | None:
             head = handle.read(PROBE_BYTES)
             if any(hint in head for hint in _TELEMETRY_HINTS):
                 return None
+            if len(head) < PROBE_BYTES and not head.removeprefix(BOM).strip():
+                return None  # empty or blank: loaded, so that it is said to hold no records
             if head.removeprefix(BOM).lstrip()[:1] not in (b"{", b"["):
                 return _NOT_JSON
             if _hint_in_first_record(handle, head):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -147,17 +147,13 @@ class FileCursors:
         if stat.st_size == state.offset and stat.st_mtime_ns == state.mtime_ns:
             return None
         if state.fingerprint and _fingerprint(path, state.offset) != state.fingerprint:
-            return self._reread(
-                state, dataset, update
-            )  # rewritten in place (same inode, not shorter)
+            # rewritten in place (same inode, not shorter)
+            return self._reread(state, dataset, update)
         if stat.st_size == state.offset:
             state.mtime_ns = stat.st_mtime_ns
             return None
-        task = FileTask(
-            state.task.path,
-            state.task.kind,
-            state.task.hint,
-            state.task.target,
+        task = replace(
+            state.task,
             final=state.task.kind != "jsonl",
             offset=state.offset,
             first_line=state.lines + 1,

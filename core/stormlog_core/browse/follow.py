@@ -165,7 +165,13 @@ class Follower:
             i for i in self._manifest_keys if i not in self.manifests
         ]:
             self._check_manifest(index, update)
-        self._merge(self.cursors.read_on(self.dataset, update), update)
+        results = self.cursors.read_on(self.dataset, update)
+        self._merge(results, update)
+        grown = {result.task.path for result in results if result.chunk.size}
+        if grown:  # "no records" no longer holds for a file that now has some
+            self.dataset.warnings = [
+                w for w in self.dataset.warnings if not (w.code == "no-records" and w.path in grown)
+            ]
         if self.poll_seconds and not self._poll_warned:
             slow = slow_poll_warning(self.cursors, self.poll_seconds)
             if slow is not None:

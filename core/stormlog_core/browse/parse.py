@@ -149,7 +149,13 @@ def _gave_up(path: str, number: int, rest: int) -> LoadWarning:
 
 
 def parse_jsonl(
-    data: Buffer, *, path: str, hint: str, first_line: int = 1, final: bool = True
+    data: Buffer,
+    *,
+    path: str,
+    hint: str,
+    first_line: int = 1,
+    final: bool = True,
+    report_empty: bool = False,
 ) -> ParsedChunk:
     """Parse JSONL bytes. ``final=False`` leaves an unterminated last line unconsumed.
 
@@ -177,7 +183,8 @@ def parse_jsonl(
         numbers = np.concatenate([numbers, np.array(more_numbers, dtype=np.int64)])
         warnings += problems
     consumed = len(data) if final else end
-    if final and first_line == 1 and not len(rows) and not warnings and not bytes(data).strip():
+    whole_file = first_line == 1 and (final or report_empty)
+    if whole_file and not len(rows) and not warnings and not bytes(data).strip():
         warnings.append(_no_records(bytes(data), path))
     return finish_chunk(
         rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings

@@ -34,6 +34,8 @@ class FileTask:
     final: bool = True
     offset: int = 0
     first_line: int = 1
+    #: A sink's segment: an empty one is normal (just rolled over), not worth a warning.
+    segment: bool = False
 
 
 @dataclass
@@ -64,7 +66,7 @@ def plan_sink(path: Path, target: int) -> SinkPlan:
         entry = listed.get(segment.name)
         hint = (entry.session_id if entry else None) or fallback
         count = entry.event_count if entry is not None and entry.closed else None
-        tasks.append(FileTask(str(segment), "jsonl", hint, target, count))
+        tasks.append(FileTask(str(segment), "jsonl", hint, target, count, segment=True))
     warnings += _segment_presence_warnings(path, manifest)
     return SinkPlan(path, manifest, tasks, warnings)
 

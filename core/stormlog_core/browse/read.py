@@ -80,7 +80,12 @@ def _read_file(task: FileTask) -> FileResult:
         chunk = parse_json_document(bytes(data), path=task.path, hint=task.hint)
     else:
         chunk = parse_jsonl(
-            data, path=task.path, hint=task.hint, first_line=task.first_line, final=task.final
+            data,
+            path=task.path,
+            hint=task.hint,
+            first_line=task.first_line,
+            final=task.final,
+            report_empty=not task.segment,  # a followed file empty from its start: say so
         )
     return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino)
 

@@ -223,3 +223,17 @@ def test_no_slow_poll_warning_when_following_by_native_events(tmp_path: Path) ->
     follower.load()
     sorted(root.glob("segment-*.jsonl"))[0].unlink()
     assert not [w for w in follower.refresh().warnings if w.code == "poll-too-slow"]
+
+
+def test_empty_files_are_said_when_following_until_records_arrive(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "blank.jsonl").write_text("  \n\n")
+    follower = Follower([tmp_path])  # the app's loader: following, not final
+    follower.load()
+    said = {Path(w.path or "").name for w in follower.dataset.warnings if w.code == "no-records"}
+    assert said == {"empty.jsonl", "blank.jsonl"}
+    (tmp_path / "empty.jsonl").write_text(lines(range(3)))
+    follower.refresh()
+    said = {Path(w.path or "").name for w in follower.dataset.warnings if w.code == "no-records"}
+    assert said == {"blank.jsonl"}
+    assert follower.dataset.sessions[0].event_count == 3
