@@ -53,7 +53,7 @@ def of_rank(rank: int) -> list[Line]:
 
 def origin_ns() -> int:
     """The job's first instant: its earliest record or session start."""
-    starts = [line.record["timestamp_ns"] for line in lines()]
+    starts = [int(line.record["timestamp_ns"]) for line in lines()]
     for manifest in CAPTURE.glob("rank-*/manifest.json"):
         for session in json.loads(manifest.read_text()).get("sessions", []):
             if isinstance(session.get("started_at_ns"), int):

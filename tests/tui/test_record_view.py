@@ -52,6 +52,7 @@ async def test_enter_on_a_warning_shows_its_record_then_its_job_on_its_rank(
         text = screen_text(app)
         assert f"segment-000001.jsonl:{warning.line}" in text
         assert f"line    {warning.line}" in text
+        assert warning.session_id is not None
         assert warning.session_id in body_and_where(screen)
         rank = line.record["rank"]
         assert f"rank {rank}/8" in body_and_where(screen)
