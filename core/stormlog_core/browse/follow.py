@@ -117,7 +117,9 @@ class Follower:
             else:
                 graft(session, kept)
         if sessions or said:
-            self.dataset.sessions.sort(key=lambda s: session_sort_key(s.summary))
+            self.dataset.sessions = sorted(  # a new list: workers may be reading the old one
+                self.dataset.sessions, key=lambda s: session_sort_key(s.summary)
+            )
             gone = self.cursors.kept  # what the fresh load says of them is superseded
             fresh = [w for w in self.dataset.warnings if w.path not in gone]
             self.dataset.warnings = sort_warnings(fresh + said)
@@ -181,7 +183,9 @@ class Follower:
         _refresh_ooms(self.dataset, update.sessions, self.paths)
         self._refresh_staleness(update)
         if update.changed or update.status_changed:
-            self.dataset.sessions.sort(key=lambda s: session_sort_key(s.summary))
+            self.dataset.sessions = sorted(  # a new list: workers may be reading the old one
+                self.dataset.sessions, key=lambda s: session_sort_key(s.summary)
+            )
             self.dataset.warnings = sort_warnings(self.dataset.warnings + update.warnings)
             count_warnings_per_session(self.dataset)
         return update

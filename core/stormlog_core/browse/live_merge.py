@@ -31,6 +31,13 @@ def _event_time(event: EventRecord) -> int:
     return event.timestamp_ns
 
 
+def _merged(events: list[EventRecord], more: list[EventRecord]) -> list[EventRecord]:
+    """A new list of both, in time order (stable). Never sorted in place: the app's workers
+    may be reading the old list meanwhile, and a list being sorted looks empty to them.
+    Two sorted runs: the sort is linear."""
+    return sorted(events + more, key=_event_time)
+
+
 def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
     """Remove from ``part`` the records the session already has or that repeat in it
     (the rule a fresh load applies, so live and fresh agree)."""
@@ -82,8 +89,7 @@ def append_part(session: SessionData, part: Part, sample_code: int) -> list[Load
         )
     )
     if part.events:
-        session.events.extend(part.events)
-        session.events.sort(key=lambda event: event.timestamp_ns)
+        session.events = _merged(session.events, part.events)
     versions = set(session.schema_versions) | {int(v) for v in np.unique(columns["version"])}
     session.schema_versions = sorted(versions)
     session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
@@ -117,7 +123,6 @@ def graft(session: SessionData, kept: SessionData) -> None:
     """Add the records of ``kept`` (from :func:`only_files`) back into ``session``."""
     session.series.append(kept.series)
     if kept.events:
-        session.events.extend(kept.events)
-        session.events.sort(key=_event_time)
+        session.events = _merged(session.events, kept.events)
     session.sources = list(dict.fromkeys([*kept.sources, *session.sources]))
     session.schema_versions = sorted(set(session.schema_versions) | set(kept.schema_versions))
