@@ -88,8 +88,8 @@ def suspect_rows(
     total = counters["device_total_bytes"]
     bad |= counters["device_used_bytes"] > total  # comparisons with NaN are False
     bad |= counters["device_free_bytes"] > total
-    for name in ("device_used_bytes", "device_free_bytes", "device_total_bytes"):
-        bad |= counters[name] >= EXACT_FLOAT_LIMIT  # floats can no longer compare exactly
+    for name in COUNTERS:  # floats no longer compare exactly; past 64 bits is out of range
+        bad |= np.abs(counters[name]) >= EXACT_FLOAT_LIMIT
     bad |= _identity_conflicts(*found.identity)
     if compat or np.all(not_v4 | bad):
         return bad

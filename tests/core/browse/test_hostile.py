@@ -245,3 +245,18 @@ def test_a_manifest_job_id_that_no_record_could_hold_is_not_believed(
     assert "job_id" in warning(dataset, "manifest-entry-invalid").message
     assert {s.session_id for s in dataset.sessions} == {"good", "b"}
     assert {job.job_id for job in group_jobs(dataset.sessions)} == {None, "a"}
+
+
+def test_every_counter_past_64_bits_is_out_of_range_and_the_rest_loads(tmp_path: Path) -> None:
+    too_big = [
+        {"allocator_allocated_bytes": 2**64},
+        {"device_total_bytes": 2**64},
+        {"allocator_change_bytes": -(2**64)},
+        {"allocator_inactive_bytes": 2**63},
+    ]
+    records = [v3_record(0), *(v3_record(i + 1, **c) for i, c in enumerate(too_big))]
+    records.append(v3_record(9, allocator_reserved_bytes=2**60))  # big, but 64-bit
+    dataset = load_dataset([write_jsonl(tmp_path / "run.jsonl", records)])
+    assert [s.event_count for s in dataset.sessions] == [2]
+    said = [(w.code, w.line) for w in dataset.warnings if w.severity == "error"]
+    assert said == [("out-of-range", line) for line in (2, 3, 4, 5)]
