@@ -20,6 +20,7 @@ from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.read import FileResult, read_file
 from stormlog_core.io.files import open_regular
+from stormlog_core.io.manifest import SEGMENT_PREFIX, SEGMENT_SUFFIX
 from stormlog_core.schema.units import format_duration
 
 #: Bytes before the read offset kept to recognise a file rewritten in place.
@@ -71,10 +72,28 @@ class FileCursors:
         self.shortest_life_ns: int | None = None
         #: Files deleted before any of them was read.
         self.lost_unread = 0
+        #: Per sink directory, the highest segment number seen: a jump is a loss.
+        self._last_segment: dict[str, int] = {}
 
-    def add(self, task: FileTask) -> None:
-        """A file to read from its start."""
-        self.states.setdefault(task.path, FileState(task, 0, 0, 0, 0))
+    def add(self, task: FileTask, update: FollowUpdate | None = None) -> None:
+        """A file to read from its start. A sink segment numbered past the next one after
+        those seen means the ones between came and went unread: said in ``update``."""
+        if task.path in self.states:
+            return
+        self.states[task.path] = FileState(task, 0, 0, 0, 0)
+        skipped = self._skipped_segments(task)
+        if skipped and update is not None:
+            self.lost_unread += len(skipped)
+            update.warnings.append(_skipped_warning(task, skipped))
+
+    def _skipped_segments(self, task: FileTask) -> range:
+        number = segment_number(task.path) if task.segment else None
+        if number is None:
+            return range(0)
+        directory = str(Path(task.path).parent)
+        last = self._last_segment.get(directory, 0)
+        self._last_segment[directory] = max(last, number)
+        return range(last + 1, number)
 
     def remember(self, result: FileResult) -> None:
         task = result.task
@@ -87,6 +106,7 @@ class FileCursors:
             fingerprint=_fingerprint(Path(task.path), result.end),
             first_record_ns=_first_record_ns(result),
         )
+        self._skipped_segments(task)  # a loaded sink's numbering is the baseline
 
     def read_on(self, dataset: Dataset, update: FollowUpdate) -> list[FileResult]:
         """What every file gained since the last call, in path order."""
@@ -198,6 +218,22 @@ def _gone_warning(state: FileState) -> LoadWarning:
     lost = f"its {count} records are lost" if count is not None else "its records are lost"
     message = f"{name} was deleted (retention) before it could be read: {lost}"
     return make_warning("segment-lost", message, state.task.path, None, state.task.hint)
+
+
+def segment_number(path: str) -> int | None:
+    """``12`` for ``.../segment-000012.jsonl`` (None for another name)."""
+    stem = Path(path).name.removeprefix(SEGMENT_PREFIX).removesuffix(SEGMENT_SUFFIX)
+    return int(stem) if stem.isdigit() else None
+
+
+def _skipped_warning(task: FileTask, skipped: range) -> LoadWarning:
+    first, last = skipped[0], skipped[-1]
+    which = f"segment {first}" if first == last else f"segments {first}-{last}"
+    message = (
+        f"{which} of this sink came and went (retention) between two looks, unread: "
+        "their records are lost"
+    )
+    return make_warning("segment-lost", message, task.path, None, task.hint)
 
 
 def _first_record_ns(result: FileResult) -> int | None:

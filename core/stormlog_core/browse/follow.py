@@ -217,7 +217,7 @@ class Follower:
                 self._manifest_keys[index] = _stat_key(target.path / "manifest.json")
         update.warnings += warnings
         for task in tasks:
-            self.cursors.add(task)
+            self.cursors.add(task, update)
 
     def _check_manifest(self, index: int, update: FollowUpdate) -> None:
         """Re-read a manifest that was replaced: statuses, new sessions, new segments."""
@@ -243,7 +243,7 @@ class Follower:
         for task in plan_sink(target.path, index).tasks:
             if task.path not in self.cursors.states:
                 task.final = False
-                self.cursors.add(task)
+                self.cursors.add(task, update)
 
     def _drop_emptied(self) -> None:
         """Sessions that only a rewritten file held, and that it no longer holds."""

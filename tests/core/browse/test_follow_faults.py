@@ -237,3 +237,38 @@ def test_empty_files_are_said_when_following_until_records_arrive(tmp_path: Path
     said = {Path(w.path or "").name for w in follower.dataset.warnings if w.code == "no-records"}
     assert said == {"blank.jsonl"}
     assert follower.dataset.sessions[0].event_count == 3
+
+
+def test_segments_that_came_and_went_between_two_looks_are_said_lost(tmp_path: Path) -> None:
+    """stormlog 0.3.9's own sink, retention keeping 2 segments: between two refreshes it
+    writes 6 segments, and 4 of them are deleted before the follower ever sees them."""
+    from stormlog.session import create_session_summary
+    from stormlog.telemetry_sink import AppendOnlyTelemetrySink, TelemetrySinkConfig
+
+    root = tmp_path / "sink"
+    sink = AppendOnlyTelemetrySink(
+        TelemetrySinkConfig(
+            root_dir=str(root),
+            flush_every_events=1,
+            rollover_max_events=10,
+            retention_max_files=2,
+            write_rollups=False,
+        )
+    )
+    sink.start_session(create_session_summary(source="t", session_id="s", host="n", pid=1))
+    for index in range(10):
+        sink.append(v3_record(index, session_id="s"))
+    sink.flush(force=True)
+    follower = Follower([root])
+    follower.load()
+    for index in range(10, 70):
+        sink.append(v3_record(index, session_id="s"))
+    sink.flush(force=True)
+    on_disk = sorted(p.name for p in root.glob("segment-*.jsonl"))
+    update = follower.refresh()
+    lost = [w for w in update.warnings if w.code == "segment-lost"]
+    assert len(lost) == 1 and lost[0].severity == "warning", [w.message for w in lost]
+    numbers = sorted(int(name[8:14]) for name in on_disk)
+    assert f"segments 2-{numbers[0] - 1} " in lost[0].message
+    assert "lost" in lost[0].message
+    sink.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from generators import v3_record, write_jsonl, write_sink
@@ -248,7 +249,7 @@ def test_a_manifest_job_id_that_no_record_could_hold_is_not_believed(
 
 
 def test_every_counter_past_64_bits_is_out_of_range_and_the_rest_loads(tmp_path: Path) -> None:
-    too_big = [
+    too_big: list[dict[str, Any]] = [
         {"allocator_allocated_bytes": 2**64},
         {"device_total_bytes": 2**64},
         {"allocator_change_bytes": -(2**64)},
