@@ -242,8 +242,11 @@ def test_empty_files_are_said_when_following_until_records_arrive(tmp_path: Path
 def test_segments_that_came_and_went_between_two_looks_are_said_lost(tmp_path: Path) -> None:
     """stormlog 0.3.9's own sink, retention keeping 2 segments: between two refreshes it
     writes 6 segments, and 4 of them are deleted before the follower ever sees them."""
-    from stormlog.session import create_session_summary
-    from stormlog.telemetry_sink import AppendOnlyTelemetrySink, TelemetrySinkConfig
+    from stormlog.session import create_session_summary  # type: ignore[import-untyped]
+    from stormlog.telemetry_sink import (  # type: ignore[import-untyped]
+        AppendOnlyTelemetrySink,
+        TelemetrySinkConfig,
+    )
 
     root = tmp_path / "sink"
     sink = AppendOnlyTelemetrySink(
