@@ -52,13 +52,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="with --summary: print JSON")
     parser.add_argument(
+        "--export",
+        choices=("jsonl", "csv"),
+        help="write the records (whole: samples and events, metadata included) to --output "
+        "and exit (no UI): JSONL that stormlog reads back, or CSV; with --session, --rank, "
+        "--from, --to to choose; exit status as --summary",
+    )
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        help="with --export: the file to write (never over an existing one; - for standard output)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        metavar="T",
+        help="with --export: from T (seconds after the first record, or an ISO 8601 time)",
+    )
+    parser.add_argument("--to", dest="end", metavar="T", help="with --export: up to T")
+    parser.add_argument(
         "--session", metavar="ID", help="open this session (its job's ranks) right away"
     )
     parser.add_argument(
         "--rank",
         metavar="LIST",
         dest="ranks",
-        help="with --session: chart these ranks, e.g. 0,3,5-7 (default: all)",
+        help="with --session: chart these ranks, e.g. 0,3,5-7 (default: all); with "
+        "--export: export only these ranks",
     )
     parser.add_argument(
         "--poll",
@@ -78,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.export:
+        from stormlog_tui.headless_export import ExportRequest, run_export
+
+        request = ExportRequest(
+            args.paths,
+            args.export,
+            args.output,
+            args.session,
+            args.rank_list,
+            args.start,
+            args.end,
+        )
+        with graceful_exit():
+            return run_export(request, sys.stderr)
     if args.summary:
         from stormlog_tui.summary import run_summary
 
@@ -150,6 +184,17 @@ def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     )
 
 
+def _check_export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.export and args.summary:
+        parser.error("--export and --summary are separate runs")
+    if args.export and not args.output:
+        parser.error("--export needs --output FILE (or - for standard output)")
+    if not args.export and (args.output or args.start or args.end):
+        parser.error("--output, --from and --to go with --export")
+    if args.export and args.output != "-" and Path(args.output).exists():
+        parser.error(f"--output {args.output} exists: not overwritten")
+
+
 def _rank_list(parser: argparse.ArgumentParser, text: str | None) -> tuple[int, ...] | None:
     if text is None:
         return None
@@ -170,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.json and not args.summary:
             parser.error("--json goes with --summary")
+        _check_export(parser, args)
         args.rank_list = _rank_list(parser, args.ranks)
         _default_paths(parser, args)
     except SystemExit as exit_:  # --help, --version and usage errors

@@ -47,11 +47,16 @@ BROWSE_ALL = [
     "discover",
     "downsample_minmax",
     "format_bytes",
+    "format_iso_utc",
     "format_rate",
     "gc_paused",
     "load_dataset",
+    "parse_instant",
     "prepare_workers",
     "read_record",
+    "session_records",
+    "severity_of",
+    "sources_of",
 ]
 ANALYSIS_ALL = [
     "DegradedInterval",

@@ -14,6 +14,7 @@ from stormlog_core.browse.dataset import Dataset, load_dataset
 from stormlog_core.browse.discover import Discovery, Target, discover
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
+from stormlog_core.browse.raw_records import session_records, sources_of
 from stormlog_core.browse.read import prepare_workers
 from stormlog_core.browse.record_at import RecordLine, read_record
 from stormlog_core.browse.series import Series, downsample_minmax
@@ -21,8 +22,8 @@ from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
-from stormlog_core.schema.taxonomy import EventKind, classify_event
-from stormlog_core.schema.units import format_bytes, format_rate
+from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
+from stormlog_core.schema.units import format_bytes, format_iso_utc, format_rate, parse_instant
 
 __all__ = [
     "COUNTERS",
@@ -43,9 +44,14 @@ __all__ = [
     "discover",
     "downsample_minmax",
     "format_bytes",
+    "format_iso_utc",
     "format_rate",
     "gc_paused",
     "load_dataset",
+    "parse_instant",
     "prepare_workers",
     "read_record",
+    "session_records",
+    "severity_of",
+    "sources_of",
 ]

@@ -92,6 +92,8 @@ def append_part(session: SessionData, part: Part, sample_code: int) -> list[Load
         session.events = _merged(session.events, part.events)
     versions = set(session.schema_versions) | {int(v) for v in np.unique(columns["version"])}
     session.schema_versions = sorted(versions)
+    if part.path not in session.sources:
+        session.sources = [*session.sources, part.path]  # what an export reads again
     session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
     if session.summary.source == "inferred" and any(e.event_type == "stop" for e in part.events):
         status, ended = status_from_stops(

@@ -51,3 +51,32 @@ def format_clock(ns: int) -> str:
 
     instant = datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc)
     return instant.strftime("%H:%M:%S.") + f"{instant.microsecond // 1000:03d} UTC"
+
+
+def format_iso_utc(ns: int) -> str:
+    """An instant as ISO 8601 in UTC, to the nanosecond: ``2026-12-02T12:25:26.842755345Z``
+    (what spreadsheets and pandas parse)."""
+    import datetime
+
+    seconds, rest = divmod(ns, 1_000_000_000)
+    instant = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rest:09d}Z"
+
+
+def parse_instant(text: str, origin_ns: int) -> int:
+    """``--from``/``--to``: seconds after ``origin_ns`` (``12.5``), or an ISO 8601 time
+    (``2026-12-02T12:25:27Z``; without a zone, UTC). Raises ``ValueError`` otherwise."""
+    import datetime
+
+    try:
+        return origin_ns + round(float(text) * 1e9)
+    except ValueError:
+        pass
+    try:
+        instant = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not seconds from the start nor an ISO 8601 time: {text!r}") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=datetime.timezone.utc)
+    delta = instant - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
