@@ -8,6 +8,7 @@ status. Every message that repeats a user-given path or argument prints it escap
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="stormlog-tui",
         description="Browse Stormlog GPU-memory telemetry: JSON, JSONL files and sink "
         "directories (a parent directory is searched for one sink per rank).",
+        epilog="exit status: 0 ok; 1 records were skipped (see the warnings); 2 usage error, "
+        "or nothing could be read; 3 --fail-on found something; 128+N stopped by signal N "
+        "(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="what to open")
     parser.add_argument(
@@ -47,10 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--summary",
         action="store_true",
-        help="print every session and warning, then exit (no UI); exit status 0 when "
-        "everything loaded, 1 when records were skipped, 2 when nothing could be read",
+        help="print every session and warning, then exit (no UI); sessions in the app's "
+        "order (running first, then most recent)",
     )
     parser.add_argument("--json", action="store_true", help="with --summary: print JSON")
+    parser.add_argument(
+        "--csv", action="store_true", help="with --summary: one CSV row per session"
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="LIST",
+        type=_gates,
+        help="with --summary (or alone, printing only the findings): exit with status 3 "
+        "when any of oom,outlier,alert,warning,stale is found, one line per finding on "
+        "standard error",
+    )
     parser.add_argument(
         "--export",
         choices=("jsonl", "csv"),
@@ -112,11 +127,18 @@ def _run(args: argparse.Namespace) -> int:
         )
         with graceful_exit():
             return run_export(request, sys.stderr)
-    if args.summary:
+    if args.summary or args.fail_on:
         from stormlog_tui.summary import run_summary
 
         with graceful_exit():
-            return run_summary(args.paths, args.json, sys.stdout)
+            return run_summary(
+                args.paths,
+                args.json,
+                sys.stdout if args.summary else io.StringIO(),
+                as_csv=args.csv,
+                gates=args.fail_on or (),
+                err=sys.stderr,
+            )
     from stormlog_core.browse import prepare_workers
     from stormlog_tui.app import make_app
 
@@ -184,6 +206,15 @@ def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     )
 
 
+def _gates(text: str) -> tuple[str, ...]:
+    from stormlog_tui.gates import parse_gates
+
+    try:
+        return parse_gates(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _check_export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.export and args.summary:
         parser.error("--export and --summary are separate runs")
@@ -213,8 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if args.json and not args.summary:
-            parser.error("--json goes with --summary")
+        if (args.json or args.csv) and not args.summary:
+            parser.error("--json and --csv go with --summary")
+        if args.json and args.csv:
+            parser.error("--json or --csv, not both")
         _check_export(parser, args)
         args.rank_list = _rank_list(parser, args.ranks)
         _default_paths(parser, args)

@@ -1,4 +1,5 @@
-"""``stormlog-tui --summary PATH... [--json]``: print sessions and warnings, no Textual.
+"""``stormlog-tui --summary PATH... [--json | --csv] [--fail-on ...]``: print sessions and
+warnings, no Textual.
 
 Beyond the sessions table: every OOM (when, the message, the sizes it names, the bundle),
 the top phases of each job or lone session by peak, and the sessions whose sink lost
@@ -12,6 +13,7 @@ cursor, change colours or retitle the terminal.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,12 +135,96 @@ def exit_code(dataset: Dataset) -> int:
     return EXIT_OK
 
 
-def run_summary(paths: Sequence[Path], as_json: bool, out: TextIO) -> int:
-    """Load ``paths`` and print the summary; return the exit code."""
+#: ``--summary --csv``: one row per session; nested values (versions, OOM) flattened.
+CSV_COLUMNS = (
+    "session_id",
+    "status",
+    "recorded_status",
+    "host",
+    "pid",
+    "job_id",
+    "rank",
+    "local_rank",
+    "world_size",
+    "started_at_ns",
+    "ended_at_ns",
+    "event_count",
+    "schema_versions",
+    "peak_allocator_allocated_bytes",
+    "peak_allocator_reserved_bytes",
+    "peak_device_used_bytes",
+    "device_total_bytes",
+    "stale",
+    "outlier",
+    "outlier_reasons",
+    "oom_timestamp_ns",
+    "oom_message",
+    "oom_requested_bytes",
+    "oom_free_bytes",
+    "oom_bundle",
+    "pruned_segments",
+    "pruned_bytes",
+    "rollups",
+)
+
+
+def print_csv(dataset: Dataset, out: TextIO) -> None:
+    """One CSV row per session, in the order of the other formats, full ids."""
+    from stormlog_tui.export import csv_cell  # the one rule for cells a sheet would run
+
+    verdicts: dict[tuple[str | None, int | None], Any] = {
+        (stats.job.job_id, rank.rank): stats.verdict(rank.rank)
+        for stats in all_job_stats(dataset.sessions)
+        if stats.job.job_id is not None
+        for rank in stats.ranks
+    }
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for session in dataset.sessions:
+        report = session_report(session)
+        oom, coverage = report["oom"] or {}, report["coverage"] or {}
+        verdict = verdicts.get((session.summary.job_id, session.summary.rank))
+        row: dict[str, Any] = {name: report.get(name) for name in CSV_COLUMNS}
+        row |= {
+            "status": session.shown_status,
+            "recorded_status": report["status"],
+            "schema_versions": ",".join(map(str, report["schema_versions"])),
+            "outlier": verdict is not None and verdict.outlier,
+            "outlier_reasons": "; ".join(verdict.reasons) if verdict else "",
+            **{f"oom_{key}": oom.get(key) for key in ("timestamp_ns", "message", "bundle")},
+            "oom_requested_bytes": oom.get("requested_bytes"),
+            "oom_free_bytes": oom.get("free_bytes"),
+            **{key: coverage.get(key) for key in ("pruned_segments", "pruned_bytes", "rollups")},
+        }
+        writer.writerow({name: csv_cell(value) for name, value in row.items()})
+
+
+def run_summary(
+    paths: Sequence[Path],
+    as_json: bool,
+    out: TextIO,
+    *,
+    as_csv: bool = False,
+    gates: Sequence[str] = (),
+    err: TextIO | None = None,
+) -> int:
+    """Load ``paths`` and print the summary; return the exit code (3 when one of the
+    ``gates`` finds something: each finding is a line on ``err``)."""
     dataset = load_dataset(list(paths))
     if as_json:
         json.dump(summary_json(dataset), out, indent=2, ensure_ascii=True, allow_nan=False)
         out.write("\n")
+    elif as_csv:
+        print_csv(dataset, out)
     else:
         print_text(dataset, out)
-    return exit_code(dataset)
+    status = exit_code(dataset)
+    if gates and status != EXIT_UNREADABLE:
+        from stormlog_tui.gates import EXIT_FOUND, findings
+
+        found = findings(dataset, gates)
+        if err is not None:
+            err.writelines(line + "\n" for line in found)
+        if found:
+            return EXIT_FOUND
+    return status

@@ -94,7 +94,7 @@ def test_ctrl_c_during_summary_exits_130(
 ) -> None:
     import stormlog_tui.summary as summary_module
 
-    def interrupted(*_args: object) -> int:
+    def interrupted(*_args: object, **_options: object) -> int:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(summary_module, "run_summary", interrupted)
