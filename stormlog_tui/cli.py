@@ -108,11 +108,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not follow growing files (by default, paths with a running session are "
         "followed live)",
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="read settings from FILE instead of $XDG_CONFIG_HOME/stormlog-tui/config.toml",
+    )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the effective settings as a config file, then exit",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
 
 def _run(args: argparse.Namespace) -> int:
+    from stormlog_tui.config import load_settings
+
+    settings, problems = load_settings(args.config)
+    for problem in problems:  # never fatal: the defaults stand in
+        print(f"stormlog-tui: config: {problem}", file=sys.stderr)
+    if args.print_config:
+        sys.stdout.write(settings.to_toml())
+        return EXIT_OK
+    args.settings, args.config_problems = settings, problems
+    if args.poll is None:
+        args.poll = settings.poll_seconds
     if args.export:
         from stormlog_tui.headless_export import ExportRequest, run_export
 
@@ -194,7 +216,7 @@ def holds_telemetry(directory: Path) -> bool:
 
 def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """No PATH: the current directory if it holds telemetry, else a usage error."""
-    if args.paths or args.demo:
+    if args.paths or args.demo or args.print_config:
         return
     cwd = Path.cwd()
     if holds_telemetry(cwd):
