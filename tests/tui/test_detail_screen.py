@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -189,11 +190,11 @@ async def test_export_keys_write_files_in_the_cwd(
         await pilot.pause()
         files = sorted(p.name for p in tmp_path.iterdir())
         assert [Path(f).suffix for f in files] == [".csv", ".jsonl"]
-        lines = (tmp_path / files[0]).read_text().splitlines()
-        assert lines[0].startswith("timestamp_ns,rank,session_id")
-        ranks = {line.split(",")[1] for line in lines[1:]}
-        assert ranks == {"3"}
-        stamps = np.array([int(line.split(",")[0]) for line in lines[1:]])
+        with (tmp_path / files[0]).open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and {row["rank"] for row in rows} == {"3"}
+        assert {row["event_type"] for row in rows} >= {"sample"}
+        stamps = np.array([int(row["timestamp_ns"]) for row in rows])
         assert stamps.min() >= screen.window.start_ns and stamps.max() <= screen.window.end_ns
         await pilot.press("escape", "x")  # from the sessions screen: the whole session
         await loaded(app, pilot)

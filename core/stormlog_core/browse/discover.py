@@ -84,6 +84,8 @@ def _not_telemetry(path: Path) -> str | None:
     try:
         with open_regular(path) as handle:
             head = handle.read(PROBE_BYTES)
+            if path.suffix.lower() == ".json" and head.removeprefix(BOM).lstrip()[:1] == b"{":
+                return _object_reason(head + handle.read(_SCAN_BYTES - len(head)))
             if any(hint in head for hint in _TELEMETRY_HINTS):
                 return None
             if len(head) < PROBE_BYTES and not head.removeprefix(BOM).strip():
@@ -95,6 +97,43 @@ def _not_telemetry(path: Path) -> str | None:
             return "its first record has no telemetry field (schema_version, event_type...)"
     except OSError:
         return None  # unreadable, or not a regular file: let the loader say why
+
+
+_OBJECT_KEYS: Final = frozenset(
+    {b"schema_version", b"event_type", b"timestamp_ns", b"events", b"telemetry_events"}
+)
+
+
+def _object_reason(head: bytes) -> str | None:
+    """A JSON object document is telemetry when a telemetry key is one of its own keys
+    (not one nested deeper: a file of notes that mentions ``event_type`` inside is not)."""
+    if _OBJECT_KEYS & _top_level_keys(head.removeprefix(BOM)):
+        return None
+    if len(head) < _SCAN_BYTES and not head.strip(b" \t\r\n{}"):
+        return None  # {} or blank: loaded, so that it is said to hold no records
+    return "its top-level keys are not telemetry (events, schema_version, event_type...)"
+
+
+def _top_level_keys(data: bytes) -> set[bytes]:
+    """The keys of the outermost JSON object found in ``data`` (a prefix is enough)."""
+    keys: set[bytes] = set()
+    depth, index, size = 0, 0, len(data)
+    while index < size:
+        char = data[index]
+        if char == 0x22:  # a string: find its end, skipping escapes
+            end = index + 1
+            while end < size and data[end] != 0x22:
+                end += 2 if data[end] == 0x5C else 1
+            if depth == 1 and data[end + 1 : end + 64].lstrip()[:1] == b":":
+                keys.add(data[index + 1 : end])
+            index = end + 1
+            continue
+        if char in b"{[":
+            depth += 1
+        elif char in b"}]":
+            depth -= 1
+        index += 1
+    return keys
 
 
 def _hint_in_first_record(handle: BinaryIO, head: bytes) -> bool:
