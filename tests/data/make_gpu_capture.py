@@ -1,20 +1,24 @@
-"""Produce a real 8-rank *GPU tracker* capture under tests/data/real_gpu_job/.
+"""Produce a real multi-rank *GPU tracker* capture: tests/data/real_gpu_job/ (``--variant
+v3``, the default: stormlog 0.3.9, 8 ranks) or tests/data/real_gpu_job_v4/ (``--variant
+v4``: stormlog 0.4.3, schema v4, 4 ranks). ``VARIANTS`` holds each one's parameters.
 
 What it runs
-    Eight fresh interpreters, one per rank, launched together with the environment that
-    torchelastic sets for one node of eight GPUs (``RANK``, ``LOCAL_RANK``,
-    ``LOCAL_WORLD_SIZE``, ``WORLD_SIZE=8``, ``GROUP_RANK``, ``TORCHELASTIC_RUN_ID``). Each
-    runs stormlog 0.3.9's own GPU tracker, ``stormlog.tracker.MemoryTracker`` (its real
+    One fresh interpreter per rank, launched together with the environment that
+    torchelastic sets for one node with one GPU per rank (``RANK``, ``LOCAL_RANK``,
+    ``LOCAL_WORLD_SIZE``, ``WORLD_SIZE``, ``GROUP_RANK``, ``TORCHELASTIC_RUN_ID``). Each
+    runs stormlog's own GPU tracker, ``stormlog.tracker.MemoryTracker`` (its real
     ``CudaDeviceCollector``, alert thresholds, collector-health state machine, phase
     recorder, ``capture_oom()`` and OOM flight recorder), configured as a user would::
 
         MemoryTracker(device=f"cuda:{LOCAL_RANK}", sampling_interval=0.05,
                       enable_oom_flight_recorder=True, oom_dump_dir="rank-<r>/oom_dumps",
-                      oom_buffer_size=48,
+                      oom_buffer_size=48,  # v4: 24
                       telemetry_sink_config=TelemetrySinkConfig(root_dir="rank-<r>"))
 
     and a scripted training loop: ``tracker.phase("train_step")`` containing
-    ``forward`` / ``backward`` / ``optimizer``, inside ``tracker.capture_oom()``.
+    ``forward`` / ``backward`` / ``optimizer``, inside ``tracker.capture_oom()``. Stormlog
+    0.3.9 and 0.4.3 take the same constructor, ``phase()``, ``capture_oom()`` and
+    ``last_oom_dump_path``: nothing here depends on the version.
 
     There is no GPU. Only the ``torch.cuda`` query functions that stormlog calls are
     replaced (``is_available``, ``device_count``, ``current_device``, ``get_device_name``,
@@ -30,36 +34,46 @@ What it runs
       first optimizer step), then a sawtooth every step between ~13 and ~18 GiB: 4 blocks
       of ~1.25 GiB of activations in ``forward`` (the peak is held ~60 ms, longer than one
       sampling interval), activations swapped for 4.33 GiB of gradients in ``backward``,
-      gradients freed in ``optimizer`` (``zero_grad(set_to_none=True)``). 7 steps.
-    * rank ``LEAK_RANK`` (3) also keeps a 1.25 GiB copy of its logits every step
-      (``history.append(logits.clone())``) until that copy does not fit in step 4's forward:
-      ``torch.cuda.OutOfMemoryError`` inside ``capture_oom()``, which writes the ``error``
-      record and the ``oom_dump_*`` bundle; the script catches the error as a user's would
-      and calls ``tracker.stop_tracking()`` (exit code 1).
-    * rank ``FLAKY_RANK`` (5): ``torch.cuda.memory_allocated``/``memory_reserved`` raise
-      during steps ``FLAKY_STEPS`` (2 and 3, ~0.6 s), then work again. stormlog's collector
-      goes unhealthy and retries after its own 1 s backoff, which succeeds.
+      gradients freed in ``optimizer`` (``zero_grad(set_to_none=True)``). ``--steps``
+      steps (v3: 7, v4: 4).
+    * the leak rank (``--leak-rank``, 3) also keeps a copy of its logits every step
+      (``history.append(logits.clone())``; ``--leak-gib``, v3: 1.25, v4: 2.5) until that
+      copy does not fit (v3: step 4's forward, v4: step 2's): ``torch.cuda.OutOfMemoryError``
+      inside ``capture_oom()``, which writes the ``error`` record and the ``oom_dump_*``
+      bundle; the script catches the error as a user's would and calls
+      ``tracker.stop_tracking()`` (exit code 1).
+    * the flaky rank (``--flaky-rank``, v3: 5, v4: 1): ``torch.cuda.memory_allocated`` /
+      ``memory_reserved`` raise during ``--flaky-steps`` (v3: 2,3; v4: 0), then work again.
+      stormlog's collector goes unhealthy and retries after its own 1 s backoff, which
+      succeeds (the script fails if the run ended first: re-run it).
 
-    The eight ranks import torch, report ready through a barrier directory, then start
-    tracking together (within a few ms). After the run the script replaces each OOM
-    bundle's ``environment.json`` (this machine's cwd, Python build, CPU/RAM) with a small
-    stub and writes ``truth.json`` (the facts measured from the written files: per-rank
-    record counts, the OOM record's file:line, collector-health records...). README.md is
-    kept as it is: update it by hand if the facts change.
+    The ranks import torch, report ready through a barrier directory, then start tracking
+    together (within a few ms). After the run the script replaces each OOM bundle's
+    ``environment.json`` (this machine's cwd, Python build, CPU/RAM) with a small stub and
+    writes ``truth.json`` (the facts measured from the written files: per-rank record
+    counts, the OOM record's file:line, collector-health records...). README.md is kept as
+    it is: update it by hand if the facts change.
 
 How to re-run (by hand; CI never runs it, CI has no torch)::
 
     python3 -m venv /tmp/gpuvenv
     /tmp/gpuvenv/bin/pip install \\
         /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl stormlog==0.3.9
-    /tmp/gpuvenv/bin/python tests/data/make_gpu_capture.py
+    /tmp/gpuvenv/bin/python tests/data/make_gpu_capture.py               # v3, 12-25 s
 
-    ``--out DIR`` writes elsewhere and accepts any stormlog version, e.g. the v4 schema
-    from stormlog 0.4.3 (same script, unchanged; not committed: ~1.9 MB)::
+    python3 -m venv /tmp/gpuvenv43
+    /tmp/gpuvenv43/bin/pip install \\
+        /opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl stormlog==0.4.3
+    /tmp/gpuvenv43/bin/python tests/data/make_gpu_capture.py --variant v4  # ~7 s
 
-        /tmp/gpuvenv43/bin/python tests/data/make_gpu_capture.py --out /tmp/real_gpu_job_v4
+    A variant refuses another stormlog version than its own; ``--out DIR`` writes
+    elsewhere with any version, and every parameter can be overridden (``--ranks``,
+    ``--steps``, ``--leak-rank``, ``--leak-gib``, ``--flaky-rank``, ``--flaky-steps``,
+    ``--oom-buffer``, ``--job-id``). A v4 record is ~1.6 KB (v3: ~1.1 KB): v4 with v3's
+    parameters (``--variant v4 --ranks 8 --steps 7 --leak-gib 1.25 --flaky-rank 5
+    --flaky-steps 2,3 --oom-buffer 48 --out DIR``) writes ~2 MB.
 
-How long: 12-25 s on 2 cores (mostly eight concurrent torch imports; ~2.3 s of tracking).
+How long: mostly the concurrent torch imports; ~2.3 s of tracking for v3, ~1.3 s for v4.
 """
 
 from __future__ import annotations
@@ -78,17 +92,38 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent / "real_gpu_job"
-STORMLOG_VERSION = "0.3.9"
-JOB_ID = "gpu-oom-run-8"
-WORLD_SIZE = 8
-LOCAL_WORLD_SIZE = 8  # one node, eight GPUs: LOCAL_RANK == RANK, GPU index == RANK
-LEAK_RANK = 3
-FLAKY_RANK = 5
-FLAKY_STEPS = (2, 3)  # rank 5's collector raises while these steps run
-STEPS = 7
+#: What each committed capture was made with (``--variant``); any option overrides its value.
+VARIANTS: dict[str, dict[str, Any]] = {
+    # tests/data/real_gpu_job: 8 ranks, rank 3 leaks 1.25 GiB a step and OOMs in step 4,
+    # rank 5's collector fails during steps 2 and 3.
+    "v3": {
+        "out": "real_gpu_job",
+        "stormlog": "0.3.9",
+        "ranks": 8,
+        "steps": 7,
+        "leak_rank": 3,
+        "leak_gib": 1.25,
+        "flaky_rank": 5,
+        "flaky_steps": (2, 3),
+        "oom_buffer": 48,
+    },
+    # tests/data/real_gpu_job_v4: stormlog 0.4.3's records are ~1.6 KB (v3: ~1.1 KB), so the
+    # same story is told smaller to stay committable: 4 ranks, 4 steps, rank 3 leaks 2.5 GiB
+    # a step and OOMs in step 2, rank 1's collector fails in step 0 (stormlog retries after
+    # its own 1 s backoff, in step 3), a 24-event flight recorder.
+    "v4": {
+        "out": "real_gpu_job_v4",
+        "stormlog": "0.4.3",
+        "ranks": 4,
+        "steps": 4,
+        "leak_rank": 3,
+        "leak_gib": 2.5,
+        "flaky_rank": 1,
+        "flaky_steps": (0,),
+        "oom_buffer": 24,
+    },
+}
 SAMPLING_S = 0.05
-OOM_BUFFER_SIZE = 48
 START_LEAD_S = 0.2  # every rank imports torch + stormlog, reports ready, then all start
 
 GiB = 1024**3
@@ -100,7 +135,6 @@ ADAM_BYTES = 2 * PARAM_BYTES  # exp_avg + exp_avg_sq, allocated on the first opt
 BLOCKS = 4  # forward allocates 4 activation blocks; backward swaps them for 4 grad blocks
 ACT_BLOCK_BYTES = 1.25 * GiB
 GRAD_BLOCK_BYTES = PARAM_BYTES / BLOCKS
-LEAK_BYTES = 1.25 * GiB  # the leaking rank keeps a copy of its logits every step
 JITTER = 0.02  # seeded +-2 % on activation blocks
 FWD_CHUNK_S = 0.02
 FWD_LOSS_S = 0.06  # the forward peak is held for more than one sampling interval
@@ -204,7 +238,7 @@ class _DeviceProperties:
         self.minor = 9
 
 
-def _install_scripted_cuda(allocator: _ScriptedAllocator) -> None:
+def _install_scripted_cuda(allocator: _ScriptedAllocator, device_count: int) -> None:
     """Replace the torch.cuda query functions that stormlog calls; nothing else."""
     torch = importlib.import_module("torch")
 
@@ -220,7 +254,7 @@ def _install_scripted_cuda(allocator: _ScriptedAllocator) -> None:
 
     fakes = {
         "is_available": lambda: True,
-        "device_count": lambda: WORLD_SIZE,
+        "device_count": lambda: device_count,
         "current_device": lambda: allocator.device_index,
         "get_device_name": lambda device=None: props.name,
         "get_device_capability": lambda device=None: (props.major, props.minor),
@@ -241,7 +275,7 @@ def _rank_main(cfg: dict[str, Any]) -> int:
     rank = int(os.environ["RANK"])
     local_rank = int(os.environ["LOCAL_RANK"])
     allocator = _ScriptedAllocator(local_rank)
-    _install_scripted_cuda(allocator)
+    _install_scripted_cuda(allocator, int(os.environ["LOCAL_WORLD_SIZE"]))
 
     # Imported after the patch, as a user's script imports stormlog after torch.
     TelemetrySinkConfig = importlib.import_module("stormlog.telemetry_sink").TelemetrySinkConfig
@@ -253,12 +287,14 @@ def _rank_main(cfg: dict[str, Any]) -> int:
         sampling_interval=SAMPLING_S,
         enable_oom_flight_recorder=True,
         oom_dump_dir=str(sink_dir / "oom_dumps"),
-        oom_buffer_size=OOM_BUFFER_SIZE,
+        oom_buffer_size=int(cfg["oom_buffer_size"]),
         telemetry_sink_config=TelemetrySinkConfig(root_dir=sink_dir),
     )
     rng = random.Random(1000 + rank)
-    leaking = rank == LEAK_RANK
-    flaky = rank == FLAKY_RANK
+    leaking = rank == cfg["leak_rank"]
+    flaky = rank == cfg["flaky_rank"]
+    flaky_steps = set(cfg["flaky_steps"])
+    leak_bytes = float(cfg["leak_bytes"])
     report: dict[str, Any] = {"rank": rank, "pid": os.getpid(), "oom": None}
 
     (Path(cfg["barrier_dir"]) / f"ready-{rank}").touch()
@@ -277,12 +313,12 @@ def _rank_main(cfg: dict[str, Any]) -> int:
         with tracker.capture_oom(context="train_loop", metadata={"model": "scripted-13b"}):
             params = [allocator.malloc(PARAM_BYTES / 3) for _ in range(3)]
             time.sleep(0.12)
-            for step in range(STEPS):
+            for step in range(int(cfg["steps"])):
                 if flaky:
                     allocator.query_error = (
                         "CUDA driver error: unknown error (cudaErrorUnknown) while "
                         "querying the caching allocator"
-                        if step in FLAKY_STEPS
+                        if step in flaky_steps
                         else None
                     )
                 with tracker.phase("train_step", metadata={"step": step}):
@@ -293,7 +329,7 @@ def _rank_main(cfg: dict[str, Any]) -> int:
                             acts.append(allocator.malloc(size))
                             time.sleep(FWD_CHUNK_S)
                         if leaking:  # history.append(logits.clone()), never cleared
-                            kept.append(allocator.malloc(LEAK_BYTES))
+                            kept.append(allocator.malloc(leak_bytes))
                         time.sleep(FWD_LOSS_S)
                     with tracker.phase("backward"):
                         grads = []
@@ -330,23 +366,24 @@ def _rank_main(cfg: dict[str, Any]) -> int:
 # --------------------------------------------------------------------------- job side
 
 
-def _rank_env(rank: int) -> dict[str, str]:
+def _rank_env(rank: int, world_size: int, job_id: str) -> dict[str, str]:
+    local_world_size = world_size  # one node: LOCAL_RANK == RANK, GPU index == RANK
     env = {**os.environ}
     for key in ("SLURM_JOB_ID", "SLURM_PROCID", "SLURM_LOCALID", "SLURM_NTASKS"):
         env.pop(key, None)
     env.update(
         RANK=str(rank),
-        LOCAL_RANK=str(rank % LOCAL_WORLD_SIZE),
-        LOCAL_WORLD_SIZE=str(LOCAL_WORLD_SIZE),
-        WORLD_SIZE=str(WORLD_SIZE),
-        GROUP_RANK=str(rank // LOCAL_WORLD_SIZE),
-        TORCHELASTIC_RUN_ID=JOB_ID,
+        LOCAL_RANK=str(rank % local_world_size),
+        LOCAL_WORLD_SIZE=str(local_world_size),
+        WORLD_SIZE=str(world_size),
+        GROUP_RANK=str(rank // local_world_size),
+        TORCHELASTIC_RUN_ID=job_id,
         PYTHONHASHSEED="0",
     )
     return env
 
 
-def _stub_environment(bundle: Path) -> None:
+def _stub_environment(bundle: Path, device_count: int) -> None:
     path = bundle / "environment.json"
     original = json.loads(path.read_text(encoding="utf-8"))
     stub = {
@@ -358,7 +395,7 @@ def _stub_environment(bundle: Path) -> None:
             "torch_available": True,
             "cuda_available": True,
             "detected_backend": "cuda",
-            "cuda_device_count": WORLD_SIZE,
+            "cuda_device_count": device_count,
         },
     }
     path.write_text(json.dumps(stub, indent=2), encoding="utf-8")
@@ -415,22 +452,57 @@ def _facts(out: Path, reports: list[dict[str, Any]]) -> dict[str, Any]:
     return ranks
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--rank":
         return _rank_main(json.loads(sys.argv[2]))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--variant",
+        choices=sorted(VARIANTS),
+        default="v3",
+        help="v3: tests/data/real_gpu_job (stormlog 0.3.9, 8 ranks); "
+        "v4: tests/data/real_gpu_job_v4 (stormlog 0.4.3, 4 ranks, small)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
-        help=f"output directory (default {OUT}, which needs stormlog {STORMLOG_VERSION})",
+        help="output directory (default: the variant's; elsewhere, any stormlog version)",
     )
+    parser.add_argument("--ranks", type=int, help="world size (one node, one GPU per rank)")
+    parser.add_argument("--steps", type=int, help="training steps of a healthy rank")
+    parser.add_argument("--leak-rank", type=int, help="the rank that leaks and runs out")
+    parser.add_argument("--leak-gib", type=float, help="GiB the leaking rank keeps per step")
+    parser.add_argument("--flaky-rank", type=int, help="the rank whose collector fails")
+    parser.add_argument(
+        "--flaky-steps", type=_int_list, help="steps during which it fails, e.g. 2,3"
+    )
+    parser.add_argument("--oom-buffer", type=int, help="the OOM flight recorder's ring size")
+    parser.add_argument("--job-id", help="TORCHELASTIC_RUN_ID (default gpu-oom-run-<ranks>)")
     args = parser.parse_args()
-    out: Path = args.out.resolve() if args.out is not None else OUT
+    preset = VARIANTS[args.variant]
+    ranks = args.ranks or preset["ranks"]
+    steps = args.steps or preset["steps"]
+    leak_rank = preset["leak_rank"] if args.leak_rank is None else args.leak_rank
+    flaky_rank = preset["flaky_rank"] if args.flaky_rank is None else args.flaky_rank
+    flaky_steps = preset["flaky_steps"] if args.flaky_steps is None else args.flaky_steps
+    leak_gib = args.leak_gib or preset["leak_gib"]
+    oom_buffer = args.oom_buffer or preset["oom_buffer"]
+    job_id = args.job_id or f"gpu-oom-run-{ranks}"
+    if not 0 <= leak_rank < ranks or not 0 <= flaky_rank < ranks or leak_rank == flaky_rank:
+        raise SystemExit("--leak-rank and --flaky-rank must be two different ranks")
+    out: Path = (args.out or Path(__file__).resolve().parent / preset["out"]).resolve()
 
     stormlog = importlib.import_module("stormlog")
-    if args.out is None and stormlog.__version__ != STORMLOG_VERSION:
-        raise SystemExit(f"needs stormlog {STORMLOG_VERSION}, found {stormlog.__version__}")
+    if args.out is None and stormlog.__version__ != preset["stormlog"]:
+        raise SystemExit(
+            f"--variant {args.variant} needs stormlog {preset['stormlog']}, "
+            f"found {stormlog.__version__} (or pass --out)"
+        )
     began = time.monotonic()
     readme = out / "README.md"
     kept_readme = readme.read_text() if readme.exists() else None
@@ -440,13 +512,24 @@ def main() -> int:
         readme.write_text(kept_readme)
     barrier = Path(tempfile.mkdtemp(prefix="gpu-capture-barrier-"))
     processes = []
-    for rank in range(WORLD_SIZE):
-        cfg = {"sink_dir": str(out / f"rank-{rank}"), "barrier_dir": str(barrier)}
+    for rank in range(ranks):
+        cfg = {
+            "sink_dir": str(out / f"rank-{rank}"),
+            "barrier_dir": str(barrier),
+            "steps": steps,
+            "leak_rank": leak_rank,
+            "leak_bytes": leak_gib * GiB,
+            "flaky_rank": flaky_rank,
+            "flaky_steps": list(flaky_steps),
+            "oom_buffer_size": oom_buffer,
+        }
         command = [sys.executable, str(Path(__file__).resolve()), "--rank", json.dumps(cfg)]
         processes.append(
-            subprocess.Popen(command, env=_rank_env(rank), stdout=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                command, env=_rank_env(rank, ranks, job_id), stdout=subprocess.PIPE, text=True
+            )
         )
-    while len(list(barrier.glob("ready-*"))) < WORLD_SIZE:
+    while len(list(barrier.glob("ready-*"))) < ranks:
         if any(process.poll() is not None for process in processes):
             raise SystemExit("a rank process died before it was ready")
         time.sleep(0.01)
@@ -456,28 +539,40 @@ def main() -> int:
     reports = []
     for rank, process in enumerate(processes):
         stdout, _ = process.communicate()
-        expected = 1 if rank == LEAK_RANK else 0
+        expected = 1 if rank == leak_rank else 0
         if process.returncode != expected:
             raise SystemExit(f"rank {rank} exited {process.returncode}, not {expected}")
         reports.append(json.loads(stdout.strip().splitlines()[-1]))
     shutil.rmtree(barrier)
     for bundle in out.glob("rank-*/oom_dumps/oom_dump_*"):
-        _stub_environment(bundle)
+        _stub_environment(bundle, ranks)
+    ours = Path(__file__).resolve()
+    try:
+        shown = ours.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        shown = ours.name
     truth: dict[str, Any] = {
         "produced_by": f"stormlog {stormlog.__version__} (stormlog.tracker.MemoryTracker)",
         "generator": "tests/data/make_gpu_capture.py",
-        "job_id": JOB_ID,
-        "world_size": WORLD_SIZE,
+        "command": " ".join(["python", shown, *sys.argv[1:]]),
+        "job_id": job_id,
+        "world_size": ranks,
         "device_total_bytes": TOTAL_BYTES,
         "sampling_interval_s": SAMPLING_S,
-        "leak_rank": LEAK_RANK,
-        "flaky_collector_rank": FLAKY_RANK,
-        "flaky_steps": list(FLAKY_STEPS),
-        "steps": STEPS,
+        "leak_rank": leak_rank,
+        "leak_bytes_per_step": _round_up(leak_gib * GiB),
+        "flaky_collector_rank": flaky_rank,
+        "flaky_steps": list(flaky_steps),
+        "steps": steps,
+        "oom_buffer_size": oom_buffer,
         "start_at_ns": int(start_at * 1e9),
         "ranks": _facts(out, reports),
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    flaky = truth["ranks"][str(flaky_rank)]["collector_health_events"]
+    if [event["event_type"] for event in flaky] != ["collector_degraded", "collector_recovered"]:
+        # stormlog retries after its own 1 s backoff: a run that ends first is not the story.
+        raise SystemExit(f"rank {flaky_rank}'s collector did not recover before the end; re-run")
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"wrote {out} ({size / 1024:.0f} KiB) in {time.monotonic() - began:.1f} s")
     for rank, facts in truth["ranks"].items():
