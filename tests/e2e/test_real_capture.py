@@ -9,12 +9,11 @@ with the sizes PyTorch gave, whole, at both sizes. Skipped only when tmux is not
 from __future__ import annotations
 
 import json
-import re
 import shlex
-import time
 from pathlib import Path
 
 import pytest
+from raw_capture import message_sizes
 
 from e2e.tmux import Terminal, console_script, needs_tmux
 from stormlog_core.browse import format_bytes
@@ -22,12 +21,6 @@ from stormlog_core.browse import format_bytes
 pytestmark = needs_tmux
 CAPTURE = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
 SIZES = [(80, 24), (120, 40)]
-_SIZE = r"([\d.]+) (B|KiB|MiB|GiB|TiB)"
-_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
-
-
-def _bytes(match: re.Match[str]) -> int:
-    return round(float(match[1]) * _UNITS[match[2]])
 
 
 def expected_oom_line() -> tuple[int, str]:
@@ -35,11 +28,8 @@ def expected_oom_line() -> tuple[int, str]:
     and PyTorch's message (sizes written by core's one byte formatter)."""
     truth = json.loads((CAPTURE / "truth.json").read_text())
     [(rank, facts)] = [(int(r), f) for r, f in truth["ranks"].items() if f["oom"]]
-    message = facts["oom"]["message"]
-    asked = re.search(r"Tried to allocate " + _SIZE, message)
-    free = re.search(r"of which " + _SIZE + " is free", message)
-    assert asked and free, message
-    words = f"tried to allocate {format_bytes(_bytes(asked))}, {format_bytes(_bytes(free))} free"
+    asked, free = message_sizes(facts["oom"]["message"])
+    words = f"tried to allocate {format_bytes(asked)}, {format_bytes(free)} free"
     return rank, words
 
 
@@ -66,9 +56,4 @@ def test_the_oom_rank_is_marked_and_named_with_its_sizes(
     assert title.rstrip().endswith(words), screen  # whole, not cut, at this width
     assert len(title.rstrip()) <= width
 
-    terminal.tmux("send-keys", "-t", "e2e", "q")
-    deadline = time.monotonic() + 15
-    while terminal.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not terminal.alive(), terminal.screen()
-    assert status_file.read_text().strip() == "0"
+    assert terminal.quit(status_file) == "0"

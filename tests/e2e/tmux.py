@@ -65,6 +65,16 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"{texts!r} not on screen after {timeout}s:\n{self.screen()}")
 
+    def quit(self, status_file: Path, key: str = "q") -> str:
+        """Press ``key``, wait (up to 15 s) for the program to end, and return the exit
+        status its shell command wrote to ``status_file``."""
+        self.tmux("send-keys", "-t", "e2e", key)
+        deadline = time.monotonic() + 15
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not self.alive(), self.screen()
+        return status_file.read_text().strip()
+
     def alive(self) -> bool:
         return (
             subprocess.run([*self.base, "has-session", "-t", "e2e"], capture_output=True).returncode

@@ -13,21 +13,20 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 import pytest
+import raw_capture
+from raw_capture import expected_phases, message_sizes, raw_runs, records
 
 from stormlog_core.browse import format_bytes
 from stormlog_tui.cli import main
 
 JOB = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
 TRUTH: dict[str, Any] = json.loads((JOB / "truth.json").read_text())
-_SIZE = r"([\d.]+) (B|KiB|MiB|GiB|TiB)"
-_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 
 
 # --- the files, read directly ------------------------------------------------------------
@@ -46,70 +45,6 @@ def summary_json(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict[str, 
     return document
 
 
-def records(segment: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in segment.read_text().splitlines() if line.strip()]
-
-
-def bundle_metadata(rank: int) -> tuple[Path, dict[str, Any]]:
-    [bundle] = (JOB / f"rank-{rank}" / "oom_dumps").glob("oom_dump_*")
-    metadata: dict[str, Any] = json.loads((bundle / "metadata.json").read_text())
-    return bundle, metadata
-
-
-def message_sizes(message: str) -> tuple[int, int]:
-    """What PyTorch's message says was asked for and was free, in bytes."""
-    asked = re.search(r"Tried to allocate " + _SIZE, message)
-    free = re.search(r"of which " + _SIZE + " is free", message)
-    assert asked and free, message
-    return (
-        round(float(asked[1]) * _UNITS[asked[2]]),
-        round(float(free[1]) * _UNITS[free[2]]),
-    )
-
-
-def raw_runs(rank_records: list[dict[str, Any]]) -> dict[str, list[dict[str, int]]]:
-    """Every phase run of one rank, by path: enter and exit paired by ``scope_id``, with
-    the highest allocated memory any record of the rank shows from enter to exit."""
-    enters: dict[str, dict[str, Any]] = {}
-    runs: dict[str, list[dict[str, int]]] = defaultdict(list)
-    for record in rank_records:
-        scope = record["metadata"].get("phase_scope")
-        if record["event_type"] == "phase_enter":
-            enters[scope["scope_id"]] = record
-        elif record["event_type"] == "phase_exit":
-            enter = enters.pop(scope["scope_id"])
-            start, end = enter["timestamp_ns"], record["timestamp_ns"]
-            inside = [
-                r["allocator_allocated_bytes"]
-                for r in rank_records
-                if start <= r["timestamp_ns"] <= end and r["allocator_allocated_bytes"] is not None
-            ]
-            runs[" / ".join(scope["path"])].append(
-                {
-                    "duration": end - start,
-                    "change": record["allocator_allocated_bytes"]
-                    - enter["allocator_allocated_bytes"],
-                    "peak": max(inside),
-                }
-            )
-    assert not enters, "stormlog closed every phase of this capture"
-    return runs
-
-
-def expected_phases(runs: dict[str, list[dict[str, int]]]) -> dict[str, dict[str, int]]:
-    return {
-        path: {
-            "count": len(found),
-            "total_ns": sum(run["duration"] for run in found),
-            "median_ns": int(median(run["duration"] for run in found)),
-            "peak_allocator_allocated_bytes": max(run["peak"] for run in found),
-            "median_change_bytes": int(median(run["change"] for run in found)),
-            "open_count": 0,
-        }
-        for path, found in runs.items()
-    }
-
-
 def session_ids() -> dict[int, str]:
     return {int(rank): facts["session_id"] for rank, facts in TRUTH["ranks"].items()}
 
@@ -124,7 +59,7 @@ def test_json_has_the_oom_of_the_rank_that_ran_out_with_its_bundles_message_and_
     by_id = {session["session_id"]: session for session in document["sessions"]}
     assert sorted(by_id) == sorted(session_ids().values())
     leak = TRUTH["leak_rank"]
-    bundle, metadata = bundle_metadata(leak)
+    bundle, metadata = raw_capture.bundle(JOB, leak)
     oom = by_id[session_ids()[leak]]["oom"]
     assert (
         oom["message"]
@@ -144,7 +79,7 @@ def test_json_has_the_oom_of_the_rank_that_ran_out_with_its_bundles_message_and_
 def test_the_text_summary_marks_the_oom_rank_and_says_what_it_tried_to_allocate() -> None:
     leak = TRUTH["leak_rank"]
     session_id = session_ids()[leak]
-    bundle, metadata = bundle_metadata(leak)
+    bundle, metadata = raw_capture.bundle(JOB, leak)
     asked, free = message_sizes(metadata["exception_message"])
     at_ns = TRUTH["ranks"][str(leak)]["oom_event"]["record"]["timestamp_ns"]
     clock = datetime.fromtimestamp(at_ns / 1e9, tz=timezone.utc).strftime("%H:%M:%S.%f")[:-3]

@@ -12,12 +12,13 @@ import json
 import re
 import subprocess
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from statistics import median
 from typing import Any
+
+from raw_capture import bundle, expected_phases, message_sizes, raw_runs
 
 from stormlog_core.browse import format_bytes
 
@@ -26,8 +27,6 @@ TRUTH: dict[str, Any] = json.loads((JOB / "truth.json").read_text())
 LEAK = TRUTH["leak_rank"]
 FLAKY = TRUTH["flaky_collector_rank"]
 SCRIPT = Path(sys.executable).with_name("stormlog-tui")
-_SIZE = r"([\d.]+) (B|KiB|MiB|GiB|TiB)"
-_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
 
 
 @lru_cache(maxsize=2)
@@ -56,56 +55,8 @@ def records(rank: int) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def bundle(rank: int) -> tuple[Path, dict[str, Any]]:
-    [found] = (JOB / f"rank-{rank}" / "oom_dumps").glob("oom_dump_*")
-    metadata: dict[str, Any] = json.loads((found / "metadata.json").read_text())
-    return found, metadata
-
-
-def sizes_in(message: str) -> tuple[int, int]:
-    asked = re.search(r"Tried to allocate " + _SIZE, message)
-    free = re.search(r"of which " + _SIZE + " is free", message)
-    assert asked and free, message
-    return (
-        round(float(asked[1]) * _UNITS[asked[2]]),
-        round(float(free[1]) * _UNITS[free[2]]),
-    )
-
-
-def expected_phases(rank_records: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """``phases`` of one session, from enter/exit pairs matched by ``scope_id``."""
-    enters: dict[str, dict[str, Any]] = {}
-    runs: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for record in rank_records:
-        scope = record["metadata"].get("phase_scope")
-        if record["event_type"] == "phase_enter":
-            enters[scope["scope_id"]] = record
-        elif record["event_type"] == "phase_exit":
-            enter = enters.pop(scope["scope_id"])
-            start, end = enter["timestamp_ns"], record["timestamp_ns"]
-            peak = max(
-                r["allocator_allocated_bytes"]
-                for r in rank_records
-                if start <= r["timestamp_ns"] <= end and r["allocator_allocated_bytes"] is not None
-            )
-            change = record["allocator_allocated_bytes"] - enter["allocator_allocated_bytes"]
-            runs[" / ".join(scope["path"])].append((end - start, change, peak))
-    assert not enters
-    return {
-        path: {
-            "count": len(found),
-            "total_ns": sum(duration for duration, _, _ in found),
-            "peak_allocator_allocated_bytes": max(peak for _, _, peak in found),
-            "median_change_bytes": int(median(change for _, change, _ in found)),
-            "median_ns": int(median(duration for duration, _, _ in found)),
-            "open_count": 0,
-        }
-        for path, found in runs.items()
-    }
-
-
 def test_json_has_the_oom_of_the_rank_that_ran_out_with_its_bundles_message_and_sizes() -> None:
-    directory, metadata = bundle(LEAK)
+    directory, metadata = bundle(JOB, LEAK)
     [oom_record] = [r for r in records(LEAK) if "oom_reason" in r["metadata"]]
     sessions = by_rank()
     assert sorted(sessions) == list(range(TRUTH["world_size"]))
@@ -113,7 +64,9 @@ def test_json_has_the_oom_of_the_rank_that_ran_out_with_its_bundles_message_and_
     assert set(oom) == {"timestamp_ns", "message", "requested_bytes", "free_bytes", "bundle"}
     assert oom["message"] == metadata["exception_message"]
     assert oom["message"] == TRUTH["ranks"][str(LEAK)]["oom"]["message"]
-    assert (oom["requested_bytes"], oom["free_bytes"]) == sizes_in(metadata["exception_message"])
+    assert (oom["requested_bytes"], oom["free_bytes"]) == message_sizes(
+        metadata["exception_message"]
+    )
     assert oom["timestamp_ns"] == oom_record["timestamp_ns"]
     assert Path(oom["bundle"]).resolve() == directory.resolve()
     assert [s["oom"] for rank, s in sorted(sessions.items()) if rank != LEAK] == [None] * 3
@@ -132,7 +85,7 @@ def test_json_has_the_oom_of_the_rank_that_ran_out_with_its_bundles_message_and_
 def test_json_phases_agree_with_the_raw_records() -> None:
     for rank, session in by_rank().items():
         phases = {entry.pop("path"): entry for entry in session["phases"]}
-        assert phases == expected_phases(records(rank)), f"rank {rank}"
+        assert phases == expected_phases(raw_runs(records(rank))), f"rank {rank}"
 
 
 def test_json_rank_rows_count_alerts_and_the_collector_outage_from_the_records() -> None:
@@ -168,8 +121,8 @@ def test_json_rank_rows_count_alerts_and_the_collector_outage_from_the_records()
 
 
 def test_the_text_summary_marks_the_oom_rank_and_says_what_it_tried_to_allocate() -> None:
-    directory, metadata = bundle(LEAK)
-    asked, free = sizes_in(metadata["exception_message"])
+    directory, metadata = bundle(JOB, LEAK)
+    asked, free = message_sizes(metadata["exception_message"])
     session_id = TRUTH["ranks"][str(LEAK)]["session_id"]
     at_ns = TRUTH["ranks"][str(LEAK)]["oom_event"]["record"]["timestamp_ns"]
     clock = datetime.fromtimestamp(at_ns / 1e9, tz=timezone.utc).strftime("%H:%M:%S.%f")[:-3]

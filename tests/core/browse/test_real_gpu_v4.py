@@ -10,13 +10,13 @@ Every expectation is computed here from the raw files (segments, manifests, the 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 import pytest
+from raw_capture import bundle, message_sizes, raw_runs
 
 from stormlog_core.analysis import degraded_intervals, phase_table
 from stormlog_core.browse import EventKind, SessionData, load_dataset
@@ -26,9 +26,6 @@ TRUTH: dict[str, Any] = json.loads((JOB / "truth.json").read_text())
 RANKS = range(TRUTH["world_size"])
 LEAK = TRUTH["leak_rank"]
 FLAKY = TRUTH["flaky_collector_rank"]
-_SIZE = r"([\d.]+) (B|KiB|MiB|GiB|TiB)"
-_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
-#: The known loader bug this capture shows (see test_truth_json_is_not_taken_for_telemetry).
 
 
 # --- the files, read directly ------------------------------------------------------------
@@ -46,55 +43,6 @@ def raw(rank: int) -> list[dict[str, Any]]:
 def manifest(rank: int) -> dict[str, Any]:
     document: dict[str, Any] = json.loads((JOB / f"rank-{rank}" / "manifest.json").read_text())
     return document
-
-
-def bundle(rank: int) -> tuple[Path, dict[str, Any]]:
-    [found] = (JOB / f"rank-{rank}" / "oom_dumps").glob("oom_dump_*")
-    metadata: dict[str, Any] = json.loads((found / "metadata.json").read_text())
-    return found, metadata
-
-
-def sizes_in(message: str) -> tuple[int, int]:
-    """What PyTorch's message says was asked for and was free, in bytes."""
-    asked = re.search(r"Tried to allocate " + _SIZE, message)
-    free = re.search(r"of which " + _SIZE + " is free", message)
-    assert asked and free, message
-    return (
-        round(float(asked[1]) * _UNITS[asked[2]]),
-        round(float(free[1]) * _UNITS[free[2]]),
-    )
-
-
-def raw_runs(records: list[dict[str, Any]]) -> dict[str, list[dict[str, int]]]:
-    """Every phase run of one rank by path (``train_step / forward``): enter and exit
-    paired by ``phase_scope.scope_id``, with the highest allocated memory any record of the
-    rank shows from enter to exit (inclusive)."""
-    enters: dict[str, dict[str, Any]] = {}
-    runs: dict[str, list[dict[str, int]]] = defaultdict(list)
-    for record in records:
-        scope = record["metadata"].get("phase_scope")
-        if record["event_type"] == "phase_enter":
-            enters[scope["scope_id"]] = record
-        elif record["event_type"] == "phase_exit":
-            enter = enters.pop(scope["scope_id"])
-            assert scope["path"] == enter["metadata"]["phase_scope"]["path"]
-            start, end = enter["timestamp_ns"], record["timestamp_ns"]
-            inside = [
-                r["allocator_allocated_bytes"]
-                for r in records
-                if start <= r["timestamp_ns"] <= end and r["allocator_allocated_bytes"] is not None
-            ]
-            runs[" / ".join(scope["path"])].append(
-                {
-                    "duration": end - start,
-                    "change": record["allocator_allocated_bytes"]
-                    - enter["allocator_allocated_bytes"],
-                    "peak": max(inside),
-                    "rank": record["rank"],
-                }
-            )
-    assert not enters, "stormlog closed every phase of this capture, the OOM'd step's too"
-    return runs
 
 
 def expected_rows(runs: dict[str, list[dict[str, int]]]) -> dict[str, dict[str, Any]]:
@@ -210,7 +158,7 @@ def test_the_allocated_peak_of_every_rank_is_the_highest_in_its_records(
 def test_the_oom_rank_has_its_bundles_message_and_sizes(
     sessions: dict[int, SessionData],
 ) -> None:
-    directory, metadata = bundle(LEAK)
+    directory, metadata = bundle(JOB, LEAK)
     [(line, record)] = [
         (number, r)
         for number, r in enumerate(raw(LEAK), 1)
@@ -221,7 +169,7 @@ def test_the_oom_rank_has_its_bundles_message_and_sizes(
     oom = sessions[LEAK].oom
     assert oom is not None
     assert oom.message == metadata["exception_message"] == facts["oom"]["message"]
-    assert (oom.requested_bytes, oom.free_bytes) == sizes_in(metadata["exception_message"])
+    assert (oom.requested_bytes, oom.free_bytes) == message_sizes(metadata["exception_message"])
     assert oom.requested_bytes == TRUTH["leak_bytes_per_step"]  # the copy that did not fit
     assert oom.timestamp_ns == record["timestamp_ns"]
     assert oom.bundle is not None and Path(oom.bundle).resolve() == directory.resolve()
