@@ -49,6 +49,7 @@ BROWSE_ALL = [
     "format_bytes",
     "format_iso_utc",
     "format_rate",
+    "format_signed_bytes",
     "gc_paused",
     "load_dataset",
     "parse_instant",

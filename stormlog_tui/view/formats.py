@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from stormlog_core.browse import format_bytes, format_rate
+from stormlog_core.browse import format_bytes, format_rate, format_signed_bytes
 
 #: What a table shows for a value that was never reported.
 MISSING = "-"
@@ -23,7 +23,7 @@ def signed_bytes_or_dash(value: float | None) -> str:
     """A change of memory: ``+1.2 GiB``, ``-80.0 MiB``, ``0 B``; ``None`` -> ``-``."""
     if value is None:
         return MISSING
-    return ("+" if value > 0 else "") + format_bytes(value)
+    return format_signed_bytes(value)
 
 
 def rate_or_dash(bytes_per_s: float | None) -> str:

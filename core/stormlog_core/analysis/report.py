@@ -22,7 +22,12 @@ from stormlog_core.analysis.job_stats import JobStats
 from stormlog_core.analysis.jobs import Job, group_jobs
 from stormlog_core.analysis.phases import PhaseStats, phase_table
 from stormlog_core.browse.session_data import SessionData
-from stormlog_core.schema.units import format_bytes, format_clock, format_duration
+from stormlog_core.schema.units import (
+    format_bytes,
+    format_clock,
+    format_duration,
+    format_signed_bytes,
+)
 
 #: The text summary lists this many phases per job or session (the highest peaks).
 TOP_PHASES: Final = 8
@@ -171,7 +176,7 @@ def _bytes(value: int | None) -> str:
 def _signed_bytes(value: int | None) -> str:
     if value is None:
         return _MISSING
-    return ("+" if value > 0 else "") + format_bytes(value)
+    return format_signed_bytes(value)
 
 
 def _fit(text: str, width: int) -> str:

@@ -23,7 +23,13 @@ from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
 from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
-from stormlog_core.schema.units import format_bytes, format_iso_utc, format_rate, parse_instant
+from stormlog_core.schema.units import (
+    format_bytes,
+    format_iso_utc,
+    format_rate,
+    format_signed_bytes,
+    parse_instant,
+)
 
 __all__ = [
     "COUNTERS",
@@ -46,6 +52,7 @@ __all__ = [
     "format_bytes",
     "format_iso_utc",
     "format_rate",
+    "format_signed_bytes",
     "gc_paused",
     "load_dataset",
     "parse_instant",

@@ -24,6 +24,11 @@ def rate_unit(magnitude: float) -> int:
     return unit
 
 
+def format_signed_bytes(value: float) -> str:
+    """A change of memory: ``+1.2 GiB``, ``-80.0 MiB``, ``0 B``."""
+    return ("+" if value > 0 else "") + format_bytes(value)
+
+
 def format_rate(bytes_per_s: float, unit: int | None = None) -> str:
     """A rate in binary units per second, e.g. ``6.1 MiB/s`` (``unit`` indexes B..TiB)."""
     unit = rate_unit(abs(bytes_per_s)) if unit is None else unit
