@@ -6,7 +6,8 @@ Builds a job in memory (``bench_ranks.build_job``: ``--ranks`` ranks x ``--sampl
 samples, one leaking rank, 60 events per rank), runs the real app headless
 (``App.run_test()``) on an empty directory and feeds it the job the way the load worker
 and the live bridge do: ``DatasetLoaded``, then ``DatasetUpdated`` with a dataset that
-grew, on the jobs view and on the job screen. A heartbeat task sleeps 5 ms
+grew, on the jobs view and on each tab of the job screen (ranks, events, phases). A
+heartbeat task sleeps 5 ms
 at a time on the app's event loop and records the longest gap between two beats; that gap
 is the longest time a key press would have waited. The loop thread's CPU time in its
 longest single callback is shown next to it: on a shared machine the gap also counts time
@@ -41,8 +42,9 @@ from stormlog_tui.messages import DatasetLoaded, DatasetUpdated
 
 TARGET_MS = 50.0
 BEAT_S = 0.005
-#: The job arrives with this many samples per rank fewer, then grows by half of them twice.
-GROWTH = 200
+#: Each live update adds this many samples per rank (the job arrives that many short for
+#: every live update the steps make).
+GROWTH = 100
 
 
 class Heartbeat:
@@ -126,25 +128,35 @@ async def measure(sessions: list[SessionData], samples: int) -> Heartbeat:
             await settle(app, pilot)
             beat = asyncio.create_task(heartbeat_task(heart))
 
-            # Built before measuring: in the app, datasets are built by the loader's thread.
-            datasets = {n: grown(sessions, samples - n) for n in (GROWTH, GROWTH // 2, 0)}
+            def press(key: str) -> Callable[[], Awaitable[None]]:
+                return lambda: pilot.press(key)
 
-            def update(behind: int, loaded: bool = False) -> Callable[[], Awaitable[None]]:
+            updates = 5
+            # Built before measuring: in the app, datasets are built by the loader's thread.
+            datasets = [grown(sessions, samples - n * GROWTH) for n in range(updates, -1, -1)]
+
+            def update(loaded: bool = False) -> Callable[[], Awaitable[None]]:
                 async def post() -> None:
-                    dataset = datasets[behind]
+                    dataset = datasets.pop(0)
                     message = DatasetLoaded(dataset) if loaded else DatasetUpdated(dataset, "bench")
                     app.post_message(message)
 
                 return post
 
             steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-                ("the job is loaded (sessions screen)", update(GROWTH, loaded=True)),
-                ("open the jobs view (j)", lambda: pilot.press("j")),
-                ("live update on the jobs view", update(GROWTH // 2)),
-                ("open the job (enter)", lambda: pilot.press("enter")),
-                ("live update on the job screen", update(0)),
-                ("zoom in (+)", lambda: pilot.press("plus")),
-                ("chart the flagged rank (enter)", lambda: pilot.press("enter")),
+                ("the job is loaded (sessions screen)", update(loaded=True)),
+                ("open the jobs view (j)", press("j")),
+                ("live update on the jobs view", update()),
+                ("open the job (enter)", press("enter")),
+                ("live update on the job screen", update()),
+                ("show the events (v)", press("v")),
+                ("live update on the events tab", update()),
+                ("show the phases (v)", press("v")),
+                ("live update on the phases tab", update()),
+                ("back to the ranks (v)", press("v")),
+                ("zoom in (+)", press("plus")),
+                ("chart the flagged rank (enter)", press("enter")),
+                ("live update with one rank charted", update()),
             ]
             with heart.timing_callbacks():
                 for name, act in steps:
@@ -152,6 +164,7 @@ async def measure(sessions: list[SessionData], samples: int) -> Heartbeat:
                     await act()
                     await settle(app, pilot)
                 heart.step = "end"
+            assert not datasets, "one dataset per live update, and one for the load"
             heart.stop()
             await beat
     for figures in (heart.gaps, heart.cpu):

@@ -2,8 +2,9 @@
 
 Loading and following post ``LoadProgress``, ``DatasetLoaded`` and ``DatasetUpdated`` to the
 app; the screens' thread workers post what they computed from a dataset
-(``SessionRowsReady``, ``JobStatsReady``, ``DetailReady``, ``PhasesReady``, ``ChartReady``,
-``RecordRead``) to their screen; exports end with ``ExportFinished``.
+(``SessionRowsReady``, ``JobStatsReady``, ``DetailReady``, ``PhasesReady``,
+``EventsReady``, ``ChartReady``, ``RecordRead``) to their screen; exports end with
+``ExportFinished``.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from textual.message import Message
 from stormlog_core.browse import Dataset, RecordLine
 from stormlog_tui.view.chart_data import ChartData, ChartView
 from stormlog_tui.view.detail_group import DetailGroup
-from stormlog_tui.view.rows.events import EventRow
+from stormlog_tui.view.rows.events import EventRow, EventTexts
 from stormlog_tui.view.rows.jobs import JobRow
 from stormlog_tui.view.rows.phases import PhaseRow
 from stormlog_tui.view.rows.ranks import RankRow
 from stormlog_tui.view.rows.sessions import SessionRow
 from stormlog_tui.view.shown import Shown
+from stormlog_tui.widgets.memory_chart import PaintedCanvas
+from stormlog_tui.widgets.sortable_table import Arranged
 
 
 class LoadProgress(Message):
@@ -74,16 +77,21 @@ class JobStatsReady(Message):
 
 
 class DetailReady(Message):
-    """A job (or session) was put together: its ranks' statistics and its events (``group``
-    is None when the dataset no longer holds it)."""
+    """A job (or session) was put together: its ranks' statistics, its events and their
+    metadata texts (``group`` is None when the dataset no longer holds it)."""
 
     def __init__(
-        self, group: DetailGroup | None, ranks: list[RankRow], events: list[EventRow]
+        self,
+        group: DetailGroup | None,
+        ranks: list[RankRow],
+        events: list[EventRow],
+        texts: EventTexts,
     ) -> None:
         super().__init__()
         self.group = group
         self.ranks = ranks
         self.events = events
+        self.texts = texts
 
 
 class PhasesReady(Message):
@@ -98,6 +106,19 @@ class PhasesReady(Message):
         self.rows = rows
 
 
+class EventsReady(Message):
+    """The events of ``group``'s ``ranks`` (None = every rank) were filtered and sorted as
+    the events view showed them when they were asked for."""
+
+    def __init__(
+        self, group: DetailGroup, ranks: tuple[int, ...] | None, arranged: Arranged[EventRow]
+    ) -> None:
+        super().__init__()
+        self.group = group
+        self.ranks = ranks
+        self.arranged = arranged
+
+
 class RecordRead(Message):
     """The record a warning (or an event) names was read back from its file: ``body`` is
     what the record view shows of it."""
@@ -109,11 +130,17 @@ class RecordRead(Message):
 
 
 class ChartReady(Message):
-    """The chart of ``group`` for ``view`` was prepared: its data, and the canvas plotext
-    drew from it (with its ``title``)."""
+    """The chart of ``group`` for ``view`` was prepared: its data, the canvas plotext
+    drew from it (with its ``title``), and that canvas painted into the widget's lines."""
 
     def __init__(
-        self, group: DetailGroup, view: ChartView, data: ChartData, title: str, canvas: Text
+        self,
+        group: DetailGroup,
+        view: ChartView,
+        data: ChartData,
+        title: str,
+        canvas: Text,
+        painted: PaintedCanvas | None = None,
     ) -> None:
         super().__init__()
         self.group = group
@@ -121,6 +148,7 @@ class ChartReady(Message):
         self.data = data
         self.title = title
         self.canvas = canvas
+        self.painted = painted
 
 
 class ExportFinished(Message):

@@ -4,19 +4,23 @@ Every change of the view (window, metric, time axis, ranks, width, highlight) ca
 :meth:`ChartedScreen.view_changed`; once the changes of a turn are in and the screen is
 redrawn, the chart of the group for that view is asked of a worker (through a
 :class:`~stormlog_tui.coalesce.Coalescer`, so requests never pile up), which prepares the
-data, the degraded collector stretches and plotext's canvas, and posts ``ChartReady``.
+data, the degraded collector stretches and plotext's canvas, paints the canvas into the
+widget's lines, and posts ``ChartReady``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
+from rich.console import Console
 from textual import work
+from textual.widget import Widget
 
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.messages import ChartReady
 from stormlog_tui.screens.chart_view_screen import ChartViewScreen
-from stormlog_tui.screens.data_screen import gc_paused
+from stormlog_tui.screens.data_screen import Handoff, worker_turn
 from stormlog_tui.view.chart_data import (
     METRIC_LABELS,
     ChartView,
@@ -27,12 +31,13 @@ from stormlog_tui.view.chart_data import (
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.rows.ranks import RankRow
 from stormlog_tui.widgets import ChartLegend, MemoryChart
-from stormlog_tui.widgets.memory_chart import plot_canvas
+from stormlog_tui.widgets.memory_chart import CanvasLook, paint_canvas, plot_canvas
 
 
 class ChartRequest(NamedTuple):
     """What a chart worker draws: a group, a view of it, the ranks' onsets, and the
-    canvas (size, plotext theme, and whether the app's theme is dark)."""
+    canvas (size, plotext theme, and whether the app's theme is dark), painted into lines
+    for a chart widget that looks like ``look`` with ``console``."""
 
     group: DetailGroup
     view: ChartView
@@ -40,6 +45,16 @@ class ChartRequest(NamedTuple):
     size: tuple[int, int]
     theme: str
     dark: bool
+    look: CanvasLook
+    console: Console
+
+
+def _same_chart(request: ChartRequest, other: ChartRequest | None) -> bool:
+    """Whether ``request`` draws what ``other`` draws (asked for twice when a change of
+    the data also resizes the chart)."""
+    if other is None or request.group is not other.group:
+        return False
+    return request[1:] == other[1:]
 
 
 class ChartedScreen(ChartViewScreen):
@@ -49,7 +64,9 @@ class ChartedScreen(ChartViewScreen):
         super().__init__()
         self.group: DetailGroup | None = None
         self.rank_rows: list[RankRow] = []
-        self._charts = Coalescer[ChartRequest](self._prepare_chart)
+        self._charts_in = Handoff[ChartRequest](self._prepare_chart)
+        self._charts = Coalescer[ChartRequest](self._charts_in)
+        self._last_chart: ChartRequest | None = None  # the last one asked for
         self._chart_asked = False
 
     def show_header(self) -> None:
@@ -61,7 +78,23 @@ class ChartedScreen(ChartViewScreen):
         self.show_header()
         if not self._chart_asked:
             self._chart_asked = True
-            self.call_after_refresh(self._ask_chart)
+            self.after_paint(self._ask_chart)
+
+    def paint_anchor(self) -> Widget:
+        """The widget that has the most to repaint after new data (the subclass says)."""
+        return self.query_one(MemoryChart)
+
+    def after_paint(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the screen has repainted what changed so far.
+
+        A worker started before the repaint competes with it for the GIL and makes it take
+        three to five times as long. ``call_after_refresh`` on the screen does not wait for
+        it: a widget tells the screen that it needs a repaint when its own message queue
+        runs empty, which may come after the screen ran its callbacks. Asked of the
+        :meth:`paint_anchor`, the callback reaches the screen just before that widget says
+        it needs a repaint, so the screen runs it after the repaint.
+        """
+        self.paint_anchor().call_after_refresh(callback)
 
     def chart_view(self) -> ChartView | None:
         """What the chart shows now (None until the group is put together)."""
@@ -85,25 +118,38 @@ class ChartedScreen(ChartViewScreen):
         size = (chart.size.width, chart.size.height)
         if self.group is not None and view is not None and all(size):
             dark = self.app.current_theme.dark
-            request = ChartRequest(self.group, view, self.rank_rows, size, chart.plot_theme(), dark)
-            self._charts.submit(request)
+            request = ChartRequest(
+                self.group,
+                view,
+                self.rank_rows,
+                size,
+                chart.plot_theme(),
+                dark,
+                chart.look(),
+                self.app.console,
+            )
+            if not _same_chart(request, self._last_chart):
+                self._last_chart = request
+                self._charts.submit(request)
 
     @work(thread=True, group="chart", description="prepare the chart")
-    def _prepare_chart(self, request: ChartRequest) -> None:
-        group, view, rows, (width, height), theme, dark = request
-        with gc_paused():
+    def _prepare_chart(self) -> None:
+        request = self._charts_in.take()
+        group, view, rows, (width, height), theme, dark, look, console = request
+        with worker_turn():
             onsets = [(row.rank, row.onset_ns) for row in rows if row.onset_ns is not None]
             events = chart_events(group, view.ranks, onsets)
             data = prepare_chart(group.tracks, view, events, chart_degraded(group, view.ranks))
             what = "memory" if data.mode == "metrics" else METRIC_LABELS[view.metric]
             title = f"{what} ({data.unit})"
             canvas = plot_canvas(data, title, width, height, theme, dark)
-        self.post_message(ChartReady(group, view, data, title, canvas))
+            painted = paint_canvas(canvas, look, console)
+        self.post_message(ChartReady(group, view, data, title, canvas, painted))
 
     def on_chart_ready(self, message: ChartReady) -> None:
         """Draw a prepared chart, unless the view changed meanwhile."""
         self._charts.done()
         if message.group is not self.group or message.view != self.chart_view():
             return
-        self.query_one(MemoryChart).show(message.data, message.canvas)
+        self.query_one(MemoryChart).show(message.data, message.canvas, message.painted)
         self.query_one(ChartLegend).show(message.data)

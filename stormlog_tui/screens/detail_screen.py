@@ -3,14 +3,17 @@ the phases.
 
 The job is put together from the dataset the app shows (its ranks, their statistics and
 events) in a thread worker, again for every live update (``DetailReady``); the phases
-table of the charted ranks is computed in another (``PhasesReady``). What the chart shows
+table of the charted ranks is computed in another (``PhasesReady``), and the events of the
+charted ranks are filtered and sorted as the events view shows them in a third
+(``EventsReady``: tens of thousands of rows take too long for the event loop). What the chart shows
 (time window, metric, time axis, charted ranks, width, shaded phase) is reactive: changing
-any of it asks for a chart, which a third worker prepares (``ChartReady``, see
+any of it asks for a chart, which another worker prepares (``ChartReady``, see
 :class:`~stormlog_tui.screens.charted_screen.ChartedScreen`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,22 +22,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.export import try_export
-from stormlog_tui.messages import DetailReady, ExportFinished, PhasesReady
+from stormlog_tui.messages import DetailReady, EventsReady, ExportFinished, PhasesReady
 from stormlog_tui.screens.charted_screen import ChartedScreen
-from stormlog_tui.screens.data_screen import gc_paused
+from stormlog_tui.screens.data_screen import Handoff, worker_turn
 from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.view.detail_group import DetailGroup, group_by_key
 from stormlog_tui.view.detail_lines import divergence_text, header_text
 from stormlog_tui.view.rank_lists import ranks_label
 from stormlog_tui.view.record_view import event_source
-from stormlog_tui.view.rows.events import EventRow, EventRowCache, event_rows, filter_events
+from stormlog_tui.view.rows.events import EventRow, EventTexts, event_rows, filter_events
 from stormlog_tui.view.rows.phases import group_phase_rows
 from stormlog_tui.view.rows.ranks import group_rank_rows
-from stormlog_tui.view.shown import Shown
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import (
     ChartLegend,
@@ -44,7 +46,9 @@ from stormlog_tui.widgets import (
     PhaseTable,
     RankTable,
 )
-from stormlog_tui.widgets.sortable_table import SortableTable
+from stormlog_tui.widgets.keys_footer import KeysFooter
+from stormlog_tui.widgets.sortable_table import Arranged, SortableTable
+from stormlog_tui.widgets.static_text import show_text
 
 #: From this width on, the tables sit beside the chart instead of below it.
 WIDE_COLUMNS = 180
@@ -57,6 +61,14 @@ TAB_TARGETS: tuple[tuple[str, type[Widget]], ...] = (
 
 #: What a phases worker computes: the phases of a group's charted ranks (None = all).
 PhasesRequest = tuple[DetailGroup, tuple[int, ...] | None]
+#: What an events worker computes: a group's event rows, those of the charted ranks
+#: (None = all) arranged as the events view's arranger says.
+EventsRequest = tuple[
+    DetailGroup,
+    list[EventRow],
+    tuple[int, ...] | None,
+    Callable[[list[EventRow]], Arranged[EventRow]],
+]
 
 
 class DetailScreen(ChartedScreen):
@@ -96,10 +108,17 @@ class DetailScreen(ChartedScreen):
         self.cursor_first = cursor_first
         self.set_reactive(DetailScreen.ranks, ranks)
         self.event_rows: list[EventRow] = []
-        self._event_rows = EventRowCache()  # used by the (one) detail worker only
-        self._phases = Coalescer[PhasesRequest](self._compute_phases)
+        self._event_texts = EventTexts()  # the last texts made, for the next update
+        self._phases_in = Handoff[PhasesRequest](self._compute_phases)
+        self._phases = Coalescer[PhasesRequest](self._phases_in)
+        self._events_in = Handoff[EventsRequest](self._arrange_events)
+        self._events = Coalescer[EventsRequest](self._events_in)
+        self._tables_asked = False
 
     def compose(self) -> ComposeResult:
+        # Before the first styling, not at the first resize: switching later styles and
+        # lays out the whole screen again.
+        self.set_class(self.app.size.width >= WIDE_COLUMNS, "-wide")
         yield Header()
         with Horizontal(id="body"):
             with Vertical(id="chart-pane"):
@@ -115,7 +134,7 @@ class DetailScreen(ChartedScreen):
                     yield EventsView(id="events")
                 with TabPane("Phases", id="phases-tab"):
                     yield PhaseTable(id="phases")
-        yield Footer()
+        yield KeysFooter()
 
     def help_sections(self) -> list[tuple[str, type]]:
         """Where the keys of this screen come from, for the help."""
@@ -136,17 +155,22 @@ class DetailScreen(ChartedScreen):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width >= WIDE_COLUMNS, "-wide")
 
+    def paint_anchor(self) -> Widget:
+        return self.query_one(RankTable)  # a live update redraws every rank's row
+
     # ------------------------------------------------------------------ data in
 
     @work(thread=True, group="detail", description="put the job together")
-    def compute(self, shown: Shown) -> None:
+    def compute(self) -> None:
         """Put the group together with its rank statistics and events (in a thread)."""
-        with gc_paused():
+        shown = self.take_shown()
+        with worker_turn():
             group = group_by_key(shown.dataset, self.key)
-            ready = DetailReady(None, [], [])
+            ready = DetailReady(None, [], [], EventTexts())
             if group is not None:
-                events = event_rows(group, self._event_rows)
-                ready = DetailReady(group, group_rank_rows(group), events)
+                events = event_rows(group)
+                texts = self._event_texts = EventTexts(events, self._event_texts)
+                ready = DetailReady(group, group_rank_rows(group), events, texts)
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
@@ -157,8 +181,9 @@ class DetailScreen(ChartedScreen):
             return
         first = self.group is None
         self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
+        self.query_one(EventsView).texts = message.texts
         self._fill_tables(first)
-        self._phases.submit((group, self.ranks))
+        self._tables_changed()
         if first:
             self.window = TimeWindow.full(group.origin_ns, group.end_ns)
         else:
@@ -166,10 +191,10 @@ class DetailScreen(ChartedScreen):
         self.view_changed()
 
     @work(thread=True, group="phases", description="compute the phases")
-    def _compute_phases(self, request: PhasesRequest) -> None:
+    def _compute_phases(self) -> None:
         """The phases table of the charted ranks (in a thread)."""
-        group, ranks = request
-        with gc_paused():
+        group, ranks = self._phases_in.take()
+        with worker_turn():
             rows = group_phase_rows(group, ranks)
         self.post_message(PhasesReady(group, ranks, rows))
 
@@ -195,27 +220,49 @@ class DetailScreen(ChartedScreen):
                 table.select_key(str(rank))  # the rank that matters, one enter from its chart
         divergence = divergence_text(self.rank_rows, self.group.origin_ns)
         line = self.query_one("#divergence", Static)
-        line.update(divergence)
+        show_text(line, divergence)
         line.display = bool(divergence)
-        self._show_events()
 
-    def _show_events(self) -> None:
+    def _tables_changed(self) -> None:
+        """Ask for the phases and the events of the charted ranks once the changes of this
+        turn are in and the screen is redrawn (as the chart is asked for): their workers
+        would slow the redraw down."""
+        if not self._tables_asked:
+            self._tables_asked = True
+            self.after_paint(self._ask_tables)
+
+    def _ask_tables(self) -> None:
+        self._tables_asked = False
+        if self.group is not None:
+            self._phases.submit((self.group, self.ranks))
+            arranger = self.query_one(EventsView).arranger()
+            self._events.submit((self.group, self.event_rows, self.ranks, arranger))
+
+    @work(thread=True, group="events", description="arrange the events")
+    def _arrange_events(self) -> None:
+        """The events of the charted ranks, filtered and sorted as the view shows them."""
+        group, rows, ranks, arrange = self._events_in.take()
+        with worker_turn():
+            arranged = arrange(rows if ranks is None else filter_events(rows, None, "", ranks))
+        self.post_message(EventsReady(group, ranks, arranged))
+
+    def on_events_ready(self, message: EventsReady) -> None:
+        self._events.done()
+        if message.group is not self.group or message.ranks != self.ranks:
+            return  # a newer request is on its way
         view = self.query_one(EventsView)
-        view.origin_ns = self.group.origin_ns if self.group else 0
-        rows = self.event_rows
-        view.show(rows if self.ranks is None else filter_events(rows, None, "", self.ranks))
+        view.origin_ns = message.group.origin_ns
+        view.show_arranged(message.arranged)
 
     # ------------------------------------------------------------------ the view state
 
     def ranks_changed(self) -> None:
         self.query_one(RankTable).mark(frozenset(self.ranks or ()))
-        self._show_events()
-        if self.group is not None:
-            self._phases.submit((self.group, self.ranks))
+        self._tables_changed()
 
     def show_header(self) -> None:
         text = header_text(self.key, self.group, self.window, self.ranks, self.wall_clock)
-        self.query_one("#chart-header", Static).update(text)
+        show_text(self.query_one("#chart-header", Static), text)
 
     # ------------------------------------------------------------------ actions
 

@@ -7,13 +7,13 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from stormlog_tui.messages import JobStatsReady
-from stormlog_tui.screens.data_screen import DataScreen, gc_paused
+from stormlog_tui.screens.data_screen import DataScreen, worker_turn
 from stormlog_tui.view.rows.jobs import job_rows
-from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
+from stormlog_tui.widgets.keys_footer import KeysFooter
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 
@@ -27,7 +27,7 @@ class JobsScreen(DataScreen):
         yield Header()
         yield JobsTable(id="jobs")
         yield Static(id="jobs-hint")
-        yield Footer()
+        yield KeysFooter()
 
     def help_sections(self) -> list[tuple[str, type]]:
         """Where the keys of this screen come from, for the help."""
@@ -37,9 +37,10 @@ class JobsScreen(DataScreen):
         self.query_one(JobsTable).focus()
 
     @work(thread=True, group="job-stats", description="compute the job statistics")
-    def compute(self, shown: Shown) -> None:
+    def compute(self) -> None:
         """Compute every job's statistics (in a thread)."""
-        with gc_paused():
+        shown = self.take_shown()
+        with worker_turn():
             rows = job_rows(list(shown.dataset.sessions))
         self.post_message(JobStatsReady(shown, rows))
 

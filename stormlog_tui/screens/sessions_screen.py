@@ -8,18 +8,18 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, ProgressBar
+from textual.widgets import Header, ProgressBar
 
 from stormlog_core.browse import Dataset, SessionData
 from stormlog_tui.export import try_export
 from stormlog_tui.messages import ExportFinished, SessionRowsReady
-from stormlog_tui.screens.data_screen import DataScreen, gc_paused
+from stormlog_tui.screens.data_screen import DataScreen, worker_turn
 from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.view.detail_group import make_group
 from stormlog_tui.view.record_view import RecordSource, warning_source
 from stormlog_tui.view.rows.sessions import session_rows
-from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
+from stormlog_tui.widgets.keys_footer import KeysFooter
 from stormlog_tui.widgets.sortable_table import SortableTable
 
 
@@ -48,7 +48,7 @@ class SessionsScreen(DataScreen):
         panel.display = False  # until warnings arrive
         yield panel
         yield StatusLine("loading …", id="status")
-        yield Footer()
+        yield KeysFooter()
 
     def help_sections(self) -> list[tuple[str, type]]:
         """Where the keys of this screen come from, for the help."""
@@ -72,9 +72,10 @@ class SessionsScreen(DataScreen):
     # ------------------------------------------------------------------ data in
 
     @work(thread=True, group="session-rows", description="build the session rows")
-    def compute(self, shown: Shown) -> None:
+    def compute(self) -> None:
         """Build the rows of every session (in a thread)."""
-        with gc_paused():
+        shown = self.take_shown()
+        with worker_turn():
             rows = session_rows(list(shown.dataset.sessions))
         self.post_message(SessionRowsReady(shown, rows))
 

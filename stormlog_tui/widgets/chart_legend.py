@@ -16,6 +16,7 @@ from stormlog_tui.view.palette import (
     rank_colour,
     rich_colour,
 )
+from stormlog_tui.widgets.static_text import show_text
 
 MARK_NAMES = {
     "alert": "alert",
@@ -69,4 +70,4 @@ class ChartLegend(Static):
 
     def show(self, data: ChartData) -> None:
         """Describe ``data``."""
-        self.update(legend_text(data, self.app.current_theme.dark))
+        show_text(self, legend_text(data, self.app.current_theme.dark))

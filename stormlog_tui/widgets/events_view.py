@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -11,7 +11,14 @@ from textual.message import Message
 
 from stormlog_core.browse import EventRecord
 from stormlog_tui.view.literal import literal
-from stormlog_tui.view.rows.events import TYPE_FILTERS, EventRow
+from stormlog_tui.view.rows.events import (
+    TYPE_FILTERS,
+    EventRow,
+    EventTexts,
+    context_of,
+    matches,
+    time_order,
+)
 from stormlog_tui.view.ticks import elapsed_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 
@@ -49,6 +56,8 @@ class EventsView(SortableTable[EventRow]):
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
         self.kind: str | None = None
+        #: The metadata texts of the events shown (set with the rows).
+        self.texts = EventTexts()
         super().__init__(self._columns(), id=id)
 
     def _columns(self) -> list[Column[EventRow]]:
@@ -59,33 +68,38 @@ class EventsView(SortableTable[EventRow]):
             Column(
                 "Time",
                 lambda r: Text(elapsed_label((r.timestamp_ns - self.origin_ns) / 1e9, 1)),
-                lambda r: (r.timestamp_ns, r.rank),
+                time_order,
             ),
             Column("Rank", lambda r: Text(str(r.rank), justify="right"), lambda r: r.rank),
             Column("Type", lambda r: literal(r.event_type, style(r)), lambda r: r.event_type),
             Column("Severity", lambda r: Text(r.severity, style=style(r)), lambda r: r.severity),
-            Column("Context", lambda r: literal(r.context), lambda r: r.context),
-            Column("Metadata", lambda r: literal(r.metadata, "dim"), lambda r: r.metadata),
+            Column("Context", lambda r: literal(context_of(r)), context_of),
+            Column(
+                "Metadata",
+                lambda r: literal(self.texts.text(r), "dim"),
+                lambda r: self.texts.text(r),
+            ),
         ]
 
     def row_key(self, row: EventRow) -> str:
-        return f"{row.timestamp_ns}|{row.rank}|{row.event_type}|{row.context}"
+        return f"{row.timestamp_ns}|{row.rank}|{row.event_type}|{context_of(row)}"
 
-    def row_matches(self, row: EventRow, needle: str) -> bool:
-        return (self.kind is None or row.kind == self.kind) and row.matches(needle)
+    def matcher(self) -> Callable[[EventRow], bool] | None:
+        kind, needle, texts = self.kind, self.filter_text.lower(), self.texts
+        if kind is None and not needle:
+            return None
+        return lambda row: (kind is None or row.kind.label == kind) and matches(row, needle, texts)
 
-    def filtering(self) -> bool:
-        return self.kind is not None or super().filtering()
+    def arrangement(self) -> tuple[object, ...]:
+        return (*super().arrangement(), self.kind)
 
-    def show(self, rows: Sequence[EventRow]) -> None:
-        super().show(rows)
+    def rows_shown(self) -> None:
         self._retitle()
 
     def set_kind(self, kind: str | None) -> None:
         """Show only events of ``kind``."""
         self.kind = kind
         self._refill()
-        self._retitle()
 
     def _retitle(self) -> None:
         kind = self.kind or "all types"
@@ -106,4 +120,4 @@ class EventsView(SortableTable[EventRow]):
         """Show the highlighted event's raw record."""
         row = self.selected()
         if row is not None:
-            self.post_message(self.RecordWanted(row.record))
+            self.post_message(self.RecordWanted(row))

@@ -30,6 +30,8 @@ CELL_PADDING = 1
 MEASURED_ROWS = 100
 #: Rendered lines kept between frames.
 LINE_CACHE = 300
+#: The key of the widget's own style among the row styles.
+BASE = "base"
 HEADER, CURSOR, EVEN, ODD = (
     "sortable-table--header",
     "sortable-table--cursor",
@@ -86,6 +88,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._generation = 0
         self._unmeasured = False
         self._styles: dict[str, Style] = {}
+        self._paints: dict[tuple[Style, Style], _Paint] = {}
 
     @property
     def row_count(self) -> int:
@@ -127,15 +130,14 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             del self._lines[key]
         self.refresh()
 
-    def set_rows(self, rows: list[RowT], keep: Callable[[RowT], bool] | None = None) -> None:
-        """Show ``rows`` (in this order), the cursor on the first row ``keep`` accepts."""
+    def set_rows(self, rows: list[RowT], cursor: int = 0) -> None:
+        """Show ``rows`` (in this order), the cursor on row ``cursor``."""
         self.shown_rows = rows
         self._cells.clear()
         self.cursor_row = 0
         self._unmeasured = True  # the first rows are measured when the table is drawn
         self._resize()
-        index = next((i for i, row in enumerate(rows) if keep(row)), 0) if keep else 0
-        self.move_cursor(row=index)
+        self.move_cursor(row=cursor)
 
     def header_labels(self) -> list[Text]:
         """The column headers as shown."""
@@ -251,8 +253,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         width = self.size.width
         scroll_x, scroll_y = int(self.scroll_x), int(self.scroll_y)
         index = -1 if y == 0 else scroll_y + y - 1
+        base = self._row_styles()[BASE]
         if index >= len(self.shown_rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         key = (
             index,
             index == self.cursor_row,
@@ -264,58 +267,112 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         if strip is None:
             if len(self._lines) > LINE_CACHE:
                 self._lines.clear()
-            line = Strip(self._render_row(index)).crop(scroll_x, scroll_x + width)
-            strip = self._lines[key] = line.adjust_cell_length(width, self.rich_style).simplify()
+            segments, length = self._render_row(index)
+            line = Strip(segments, length)
+            if scroll_x or length != width:
+                line = line.crop(scroll_x, scroll_x + width).adjust_cell_length(width, base)
+            strip = self._lines[key] = line.simplify()
         return strip
 
     def _row_styles(self) -> dict[str, Style]:
-        """The header, stripe and cursor styles (kept until the styles change)."""
+        """The header, stripe and cursor styles, and the widget's own (``BASE``), kept until
+        the styles change: reading them walks the widget's ancestors."""
         if not self._styles:
             self._styles = {
                 name: self.get_component_rich_style(name) for name in self.COMPONENT_CLASSES
             }
+            self._styles[BASE] = self.rich_style
+            self._paints.clear()
         return self._styles
 
-    def _render_row(self, index: int) -> list[Segment]:
-        """The whole row ``index`` (-1: the header), as wide as the table or the widget."""
+    def _paint(self, row_style: Style, cursor: Style) -> _Paint:
+        key = (row_style, cursor)
+        paint = self._paints.get(key)
+        if paint is None:
+            pre = row_style + cursor
+            paint = self._paints[key] = _Paint(
+                self.app.console, pre, Style.from_color(cursor.color)
+            )
+        return paint
+
+    def _render_row(self, index: int) -> tuple[list[Segment], int]:
+        """The whole row ``index`` (-1: the header), as wide as the table or the widget, and
+        its width in cells."""
         header = index == -1
         cells = self.header_labels() if header else self.get_row_at(index)
         styles = self._row_styles()
         row_style = styles[HEADER if header else (ODD if index % 2 else EVEN)]
-        cursor = styles[CURSOR] if not header and index == self.cursor_row else Style()
-        post = Style.from_color(color=cursor.color)
-        console = self.app.console
+        cursor = styles[CURSOR] if not header and index == self.cursor_row else _NULL
+        paint = self._paint(row_style, cursor)
         segments: list[Segment] = []
         widths = self._widths()
-        pre = row_style + cursor
         for cell, width in zip(cells, widths, strict=True):
-            segments += _cell_segments(console, cell, width, pre, post)
-        remaining = max(0, self.size.width - sum(widths))
-        segments.append(Segment(" " * remaining, row_style + cursor))
-        return segments
+            segments += _cell_segments(paint, cell, width)
+        total = sum(widths)
+        remaining = max(0, self.size.width - total)
+        segments.append(Segment(" " * remaining, paint.pre))
+        return segments, total + remaining
 
 
-def _cell_segments(
-    console: Console, cell: Text, width: int, pre: Style, post: Style
-) -> list[Segment]:
+_NULL = Style()
+
+
+class _Paint:
+    """How a row's cells are styled: ``pre`` under each cell's own styles, ``post`` over
+    them (as ``Segment.apply_style`` does), each combination computed once."""
+
+    def __init__(self, console: Console, pre: Style, post: Style) -> None:
+        self.console = console
+        self.pre = pre
+        self.post = post
+        self._combined: dict[Style | None, Style | None] = {}
+        self._named: dict[str | Style, Style] = {}
+
+    def own(self, style: str | Style) -> Style:
+        """A cell's own style (its ``style``, a name or a ``Style``)."""
+        found = self._named.get(style)
+        if found is None:
+            found = self._named[style] = self.console.get_style(style)
+        return found
+
+    def style(self, own: Style | None) -> Style | None:
+        """``pre + own + post``."""
+        try:
+            return self._combined[own]
+        except KeyError:
+            pass
+        style = own
+        if self.pre:
+            style = self.pre + style
+        if self.post:
+            style = style + self.post if style else self.post
+        self._combined[own] = style
+        return style
+
+
+def _cell_segments(paint: _Paint, cell: Text, width: int) -> list[Segment]:
     """One cell ``width`` wide, padded: what a ``DataTable`` draws for it (the same
     characters and styles), several times faster: no ``Padding`` and ``Styled`` layers, and
-    a text that fits is not copied."""
+    a text that fits is not copied; a text with one style is not even rendered."""
     inner = max(0, width - 2 * CELL_PADDING)
-    base = console.get_style(cell.style) if cell.style else None
+    base = paint.own(cell.style) if cell.style else None
     length = cell.cell_len
     justify = cell.justify or "default"
     plain = cell.plain
+    style = paint.style
+    pad = Segment(" " * CELL_PADDING, style(None))
     if length <= inner and justify in ("default", "left", "right") and plain == plain.rstrip():
-        segments = list(cell.render(console, end=""))
-        if base is not None:
-            segments = list(Segment.apply_style(segments, base))
-        fill = Segment(" " * (inner - length), None if justify == "default" else base)
-        line = [fill, *segments] if justify == "right" else [*segments, fill]
-    else:
-        line = _fitted(console, cell, inner, base)
-    pad = Segment(" " * CELL_PADDING)
-    return list(Segment.apply_style([pad, *line, pad], pre, post))
+        fill = Segment(" " * (inner - length), style(None if justify == "default" else base))
+        if cell.spans or (base is not None and base.link):
+            texts = cell.render(paint.console, end="")
+            if base is not None:
+                texts = Segment.apply_style(texts, base)
+            line = [Segment(text, style(own)) for text, own, _ in texts]
+        else:  # what rendering gives for a text without spans, without rendering it
+            line = [Segment(plain, style(base))]
+        return [pad, fill, *line, pad] if justify == "right" else [pad, *line, fill, pad]
+    fitted = _fitted(paint.console, cell, inner, base)
+    return [pad, *(Segment(text, style(own)) for text, own, _ in fitted), pad]
 
 
 def _fitted(console: Console, cell: Text, inner: int, base: Style | None) -> list[Segment]:

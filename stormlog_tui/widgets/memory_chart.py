@@ -2,18 +2,28 @@
 
 plotext draws slowly (about 5 us per point, and more for a big canvas), so the widget does
 not draw on the event loop: the screen's chart worker calls :func:`plot_canvas` and the
-widget shows the resulting ``Text``.
+widget shows the resulting ``Text``. Turning that ``Text`` into the widget's lines takes
+Textual 10-15 ms for a big chart, at every repaint: the worker does that too
+(:func:`paint_canvas`, for the :class:`CanvasLook` the widget had when the chart was asked
+for), and the widget paints those lines as they are while it still looks the same (else
+Textual draws the ``Text`` itself, the same way).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
+from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
@@ -30,6 +40,48 @@ from stormlog_tui.widgets.chart_overlay import overlay
 
 #: Columns plotext uses for the y axis labels and the frame.
 AXIS_COLUMNS = 9
+#: The CSS rules Textual's drawing of a text reads, with their defaults.
+TEXT_RULES: tuple[tuple[str, object], ...] = (
+    ("text_align", "left"),
+    ("text_overflow", "fold"),
+    ("text_wrap", "wrap"),
+    ("line_pad", 0),
+)
+
+
+class CanvasLook(NamedTuple):
+    """What Textual's drawing of a text depends on besides the text: the widget's width,
+    its style, its text rules and how it aligns its content (not its height: a widget
+    shows as many lines of the drawing as it is high, and blank lines below)."""
+
+    width: int
+    style: Style
+    rules: tuple[object, ...]
+    align: tuple[str, str]
+
+
+class PaintedCanvas(NamedTuple):
+    """A canvas drawn into lines for a widget that looks like ``look``."""
+
+    look: CanvasLook
+    strips: list[Strip]
+
+
+def paint_canvas(canvas: Text, look: CanvasLook, console: Console) -> PaintedCanvas | None:
+    """The lines Textual draws of ``canvas`` in a widget that looks like ``look`` (what
+    ``Widget.render_line`` gives for a widget whose ``render`` returns ``canvas``); None
+    when the widget aligns its content (left to Textual). Call it in a thread worker."""
+    if look.align != ("left", "top"):
+        return None
+    rules: RulesMap = dict(zip((name for name, _ in TEXT_RULES), look.rules, strict=True))  # type: ignore[assignment]
+    options = RenderOptions(_style_of, rules)
+    content = Content.from_rich_text(canvas, console=console)
+    return PaintedCanvas(look, content.render_strips(look.width, None, look.style, options))
+
+
+def _style_of(style: str | Style) -> Style:
+    """The style of a span (those of a canvas are styles, never names)."""
+    return style if isinstance(style, Style) else Style.parse(style)
 
 
 class MemoryChart(PlotextPlot):
@@ -72,6 +124,7 @@ class MemoryChart(PlotextPlot):
         super().__init__(id=id)
         self.data: ChartData | None = None
         self.canvas = Text()
+        self.painted: PaintedCanvas | None = None
 
     @property
     def columns(self) -> int:
@@ -86,13 +139,28 @@ class MemoryChart(PlotextPlot):
         self._register_theme(self.app.theme)
         return self._get_plotext_theme_name(self.app.theme)
 
-    def show(self, data: ChartData, canvas: Text) -> None:
-        """Show a chart drawn by :func:`plot_canvas` from ``data``."""
-        self.data, self.canvas = data, canvas
+    def look(self) -> CanvasLook:
+        """How the widget looks now (what :func:`paint_canvas` needs to know)."""
+        styles = self.styles
+        rules = tuple(styles.get_rule(name, default) for name, default in TEXT_RULES)
+        return CanvasLook(self.size.width, self.visual_style, rules, styles.content_align)
+
+    def show(self, data: ChartData, canvas: Text, painted: PaintedCanvas | None = None) -> None:
+        """Show a chart drawn by :func:`plot_canvas` from ``data`` (and ``painted`` into
+        lines by :func:`paint_canvas`)."""
+        self.data, self.canvas, self.painted = data, canvas, painted
         self.refresh()
 
     def render(self) -> RenderResult:
         return self.canvas
+
+    def render_line(self, y: int) -> Strip:
+        painted = self.painted
+        if painted is None or self.text_selection is not None or painted.look != self.look():
+            return super().render_line(y)  # Textual draws ``render()``: the same lines
+        if y < len(painted.strips):
+            return painted.strips[y]
+        return Strip.blank(painted.look.width, painted.look.style.rich_style)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         event.stop()

@@ -76,7 +76,8 @@ def test_events_filter_by_kind_text_and_rank(demo_dir: Path) -> None:
     assert all(row.event_type != "sample" for row in rows)
     collector = filter_events(rows, "collector", "")
     assert {row.rank for row in collector} == {5}
-    assert all("recovered" in r.context.lower() for r in filter_events(rows, None, "RECOVERED"))
+    recovered = filter_events(rows, None, "RECOVERED")
+    assert recovered and all("recovered" in (r.context or "").lower() for r in recovered)
     assert {row.rank for row in filter_events(rows, None, "", (3,))} == {3}
 
 

@@ -3,13 +3,18 @@
 An event's kind is core's taxonomy (``classify_event``, kept on each ``EventRecord`` as
 ``kind``), so the ``f`` filter, the chart marks and the rank statistics agree on what an
 alert, an OOM or a phase is.
+
+A row is core's ``EventRecord`` itself, and its metadata as the view shows it (JSON text)
+is kept in :class:`EventTexts`, a dictionary of strings: a row object per event would be
+tens of thousands more objects for the garbage collector to walk, and on a 512-rank job
+the collections they caused blocked the event loop for 30 ms at the job screen's first
+paint.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from stormlog_core.browse import EventKind, EventRecord
 from stormlog_tui.view.detail_group import DetailGroup
@@ -27,106 +32,91 @@ FILTER_KINDS: tuple[EventKind, ...] = (
 #: The type filters by label (None = every kind): ``all, alert, oom, collector, ...``.
 TYPE_FILTERS: tuple[str | None, ...] = (None, *(kind.label for kind in FILTER_KINDS))
 
-
-class EventRow(NamedTuple):
-    """One event as the events view shows it: the record, its metadata as text, and its
-    kind (the taxonomy's label).
-
-    Three fields, the rest read from the record: a big job has tens of thousands of these,
-    and the garbage collector's full collections walk every one of them.
-    """
-
-    record: EventRecord
-    metadata: str
-    kind: str
-
-    @property
-    def timestamp_ns(self) -> int:
-        """When the event happened."""
-        return self.record.timestamp_ns
-
-    @property
-    def rank(self) -> int:
-        """The rank that wrote it."""
-        return self.record.rank
-
-    @property
-    def event_type(self) -> str:
-        """Its type, as written."""
-        return self.record.event_type
-
-    @property
-    def severity(self) -> str:
-        """Its severity (core's rule)."""
-        return self.record.severity
-
-    @property
-    def context(self) -> str:
-        """Its context, or ``""``."""
-        return self.record.context or ""
-
-    def matches(self, needle: str) -> bool:
-        """Case-insensitive text match on type, context, metadata and rank."""
-        if not needle:
-            return True
-        haystack = f"{self.event_type} {self.context} {self.metadata} rank {self.rank}".lower()
-        return needle.lower() in haystack
+#: A row of the events view: the event itself.
+EventRow = EventRecord
+#: How an event is known across loads and live updates: its file, line, session and time
+#: (a loaded record does not change).
+EventKey = tuple[str, int, str, int]
 
 
-def _metadata_text(metadata: object) -> str:
+def event_key(event: EventRecord) -> EventKey:
+    """The key of ``event``."""
+    return (event.path, event.line, event.session_id, event.timestamp_ns)
+
+
+def metadata_text(metadata: object) -> str:
+    """An event's metadata as the view shows it: JSON with sorted keys."""
     try:
         return json.dumps(metadata, sort_keys=True, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return str(metadata)
 
 
-def event_row(event: EventRecord) -> EventRow:
-    """The view's row of one event."""
-    return EventRow(event, _metadata_text(event.metadata), event.kind.label)
+class EventTexts:
+    """The metadata texts of a group's events, each made once: a live update re-uses the
+    texts of the events seen before (``previous``) and only makes those of new events. An
+    event it does not know gets its text made when asked (so texts of an older group are
+    never wrong, only slower)."""
+
+    _texts: dict[EventKey, str]
+
+    def __init__(
+        self, events: Iterable[EventRecord] = (), previous: EventTexts | None = None
+    ) -> None:
+        known = previous._texts if previous is not None else {}
+        texts: dict[EventKey, str] = {}
+        for event in events:
+            key = event_key(event)
+            text = known.get(key)
+            texts[key] = metadata_text(event.metadata) if text is None else text
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def text(self, event: EventRecord) -> str:
+        """The metadata text of ``event``."""
+        text = self._texts.get(event_key(event))
+        return metadata_text(event.metadata) if text is None else text
 
 
-def event_rows(group: DetailGroup, cache: EventRowCache | None = None) -> list[EventRow]:
-    """Every non-sample event of the group's ranks, in time order (rows of events seen
-    before come from ``cache``)."""
-    make = event_row if cache is None else cache.row
-    rows = [make(e) for track in group.tracks for e in track.events]
-    if cache is not None:
-        cache.forget_unseen()
-    return sorted(rows, key=lambda row: (row.timestamp_ns, row.rank))
+def context_of(event: EventRecord) -> str:
+    """Its context, or ``""``."""
+    return event.context or ""
 
 
-class EventRowCache:
-    """The rows of the events a group had last time: a live update re-uses them and only
-    builds rows for new events (an event is known by its file, line, session and time;
-    a loaded record does not change)."""
+def time_order(event: EventRecord) -> tuple[int, int]:
+    """The events view's time order: by time, then by rank."""
+    return (event.timestamp_ns, event.rank)
 
-    def __init__(self) -> None:
-        self._rows: dict[tuple[str, int, str, int], EventRow] = {}
-        self._next: dict[tuple[str, int, str, int], EventRow] = {}
 
-    def row(self, event: EventRecord) -> EventRow:
-        """The row of ``event``, built once."""
-        key = (event.path, event.line, event.session_id, event.timestamp_ns)
-        row = self._rows.get(key)
-        if row is None:
-            row = event_row(event)
-        self._next[key] = row
-        return row
+def matches(event: EventRecord, needle: str, texts: EventTexts) -> bool:
+    """Case-insensitive text match on type, context, metadata and rank."""
+    if not needle:
+        return True
+    haystack = f"{event.event_type} {context_of(event)} {texts.text(event)} rank {event.rank}"
+    return needle.lower() in haystack.lower()
 
-    def forget_unseen(self) -> None:
-        """Keep only the rows asked for since the last call (the group's events now)."""
-        self._rows, self._next = self._next, {}
+
+def event_rows(group: DetailGroup) -> list[EventRow]:
+    """Every non-sample event of the group's ranks, in time order."""
+    return sorted((e for track in group.tracks for e in track.events), key=time_order)
 
 
 def filter_events(
-    rows: Iterable[EventRow], kind: str | None, needle: str, ranks: Sequence[int] | None = None
+    rows: Iterable[EventRow],
+    kind: str | None,
+    needle: str,
+    ranks: Sequence[int] | None = None,
+    texts: EventTexts | None = None,
 ) -> list[EventRow]:
     """The rows of kind ``kind`` (None = all) containing ``needle``, for ``ranks``."""
     wanted = None if ranks is None else set(ranks)
+    known = texts if texts is not None else EventTexts()
     return [
         row
         for row in rows
-        if (kind is None or row.kind == kind)
+        if (kind is None or row.kind.label == kind)
         and (wanted is None or row.rank in wanted)
-        and row.matches(needle)
+        and matches(row, needle, known)
     ]
