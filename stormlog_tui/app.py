@@ -18,6 +18,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -25,6 +26,7 @@ from textual.worker import get_current_worker
 from stormlog_core.browse import Dataset, Follower
 from stormlog_tui import __version__
 from stormlog_tui.commands import StormlogCommands
+from stormlog_tui.config import Settings
 from stormlog_tui.live import LiveEvent, LiveFollower
 from stormlog_tui.messages import DatasetLoaded, DatasetUpdated, ExportFinished, LoadProgress
 from stormlog_tui.screens import (
@@ -51,12 +53,12 @@ class StormlogApp(App[None]):
     TITLE = "stormlog-tui"
     COMMANDS = App.COMMANDS | {StormlogCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("j", "jobs", "Jobs"),
-        Binding("t", "toggle_theme", "Theme", show=False),
-        Binding("p", "save_svg", "Screenshot (SVG)", show=False),
-        Binding("r", "reload", "Reload", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("j", "jobs", "Jobs", id="jobs"),
+        Binding("t", "toggle_theme", "Theme", show=False, id="theme"),
+        Binding("p", "save_svg", "Screenshot (SVG)", show=False, id="screenshot"),
+        Binding("r", "reload", "Reload", show=False, id="reload"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
     ]
@@ -74,8 +76,13 @@ class StormlogApp(App[None]):
         session: str | None = None,
         ranks: tuple[int, ...] | None = None,
         clock: Callable[[], datetime] = datetime.now,
+        settings: Settings | None = None,
+        config_problems: Sequence[object] = (),
     ) -> None:
         super().__init__()
+        #: The config file's settings (``theme``, ``metric``... see ``stormlog_tui.config``).
+        self.settings = settings or Settings()
+        self.config_problems = [str(problem) for problem in config_problems]
         self.paths = [Path(path) for path in paths]
         self.follow = follow
         self.poll_seconds = poll_seconds
@@ -95,6 +102,20 @@ class StormlogApp(App[None]):
         return SessionsScreen()
 
     def on_mount(self) -> None:
+        self.theme = LIGHT if self.settings.theme == "light" else DARK
+        known = binding_ids()
+        unknown = sorted(set(self.settings.keys) - known)
+        self.set_keymap({k: v for k, v in self.settings.keys.items() if k in known})
+        for problem in self.config_problems:
+            self.notify(f"config: {problem}", severity="warning", timeout=12)
+        if unknown:
+            self.notify(
+                f"config: [keys] {', '.join(unknown)}: no such binding; known: "
+                + ", ".join(sorted(known)),
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
         self.action_reload()
 
     def on_unmount(self) -> None:
@@ -145,7 +166,11 @@ class StormlogApp(App[None]):
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def _follow(self) -> None:
         """Follow the files: each coalesced batch of changes becomes a DatasetUpdated."""
-        bridge = LiveFollower(self.follower, poll_seconds=self.poll_seconds)
+        bridge = LiveFollower(
+            self.follower,
+            poll_seconds=self.poll_seconds,
+            min_interval=self.settings.refresh_seconds,
+        )
         try:
             async for event in bridge.updates(self._stop_follow):
                 self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
@@ -213,6 +238,22 @@ class StormlogApp(App[None]):
             self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
 
 
+def binding_ids() -> set[str]:
+    """The ids a config file's ``[keys]`` can rebind: those of every binding of the app,
+    its screens and its widgets (every class of ``stormlog_tui`` that has bindings)."""
+    found: set[str] = set()
+    pending: list[type] = [DOMNode]
+    while pending:
+        owner = pending.pop()
+        pending.extend(owner.__subclasses__())
+        if not owner.__module__.startswith("stormlog_tui."):
+            continue
+        for binding in owner.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id is not None:
+                found.add(binding.id)
+    return found
+
+
 def keep_out_of_gc(*, reloaded: bool) -> None:
     """Take what is alive now (a freshly loaded dataset, the app) out of the cyclic garbage
     collector's way.
@@ -258,6 +299,8 @@ def make_app(
     session: str | None = None,
     ranks: tuple[int, ...] | None = None,
     clock: Callable[[], datetime] = datetime.now,
+    settings: Settings | None = None,
+    config_problems: Sequence[object] = (),
 ) -> StormlogApp:
     """Build the app on ``paths``.
 
@@ -272,6 +315,8 @@ def make_app(
         session=session,
         ranks=ranks,
         clock=clock,
+        settings=settings,
+        config_problems=config_problems,
     )
     app.title = f"stormlog-tui {__version__}"
     return app

@@ -181,7 +181,12 @@ def _run(args: argparse.Namespace) -> int:
             with live_demo() as parent:
                 subtitle = "live demo (a simulated 8-rank job)"
                 app = make_app(
-                    [parent, *args.paths], follow=True, poll_seconds=args.poll, subtitle=subtitle
+                    [parent, *args.paths],
+                    follow=True,
+                    poll_seconds=args.poll,
+                    subtitle=subtitle,
+                    settings=args.settings,
+                    config_problems=args.config_problems,
                 )
                 app.run()
         else:
@@ -192,6 +197,8 @@ def _run(args: argparse.Namespace) -> int:
                 ranks=args.rank_list,
                 follow=follow,
                 poll_seconds=args.poll,
+                settings=args.settings,
+                config_problems=args.config_problems,
             )
             app.run()
     return app.return_code or EXIT_OK

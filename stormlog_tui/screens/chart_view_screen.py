@@ -9,8 +9,11 @@ says what the chart shows.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.reactive import var
 
+from stormlog_tui.config import Settings
 from stormlog_tui.screens.data_screen import DataScreen
 from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
 from stormlog_tui.view.chart_data import METRICS, Highlight
@@ -36,6 +39,16 @@ class ChartViewScreen(DataScreen):
     chart_size: var[tuple[int, int]] = var((0, 0), init=False)
     #: The spans shaded behind the lines (the runs of the phase chosen in the phases table).
     highlight: var[Highlight | None] = var(None, init=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            settings = getattr(self.app, "settings", None)
+        except RuntimeError:  # built outside an app (Textual's NoActiveAppError)
+            settings = None
+        if isinstance(settings, Settings):  # the config file's first metric and time axis
+            self.set_reactive(ChartViewScreen.metric, settings.metric)
+            self.set_reactive(ChartViewScreen.wall_clock, settings.time_axis == "wall_clock")
 
     def view_changed(self) -> None:
         """Something the chart shows changed: redraw (the subclass says how)."""

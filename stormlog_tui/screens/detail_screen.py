@@ -76,20 +76,20 @@ class DetailScreen(ChartedScreen):
 
     CSS_PATH = "detail_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom +"),
-        Binding("minus", "zoom(2.0)", "Zoom -"),
-        Binding("left_square_bracket", "pan(-0.25)", "Pan ←", key_display="["),
-        Binding("right_square_bracket", "pan(0.25)", "Pan →", key_display="]"),
-        Binding("0", "reset_zoom", "Reset zoom", show=False),
-        Binding("m", "next_metric", "Metric"),
-        Binding("c", "toggle_clock", "Elapsed/wall clock", show=False),
-        Binding("a", "all_ranks", "All ranks"),
-        Binding("k", "ask_ranks", "Rank list", show=False),
-        Binding("v", "switch_tab", "Ranks/Events/Phases"),
-        Binding("slash", "filter_events", "Filter events", show=False),
-        Binding("x", "export('csv')", "Export CSV", show=False),
-        Binding("X", "export('jsonl')", "Export JSONL", show=False),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom +", id="zoom_in"),
+        Binding("minus", "zoom(2.0)", "Zoom -", id="zoom_out"),
+        Binding("left_square_bracket", "pan(-0.25)", "Pan ←", key_display="[", id="pan_left"),
+        Binding("right_square_bracket", "pan(0.25)", "Pan →", key_display="]", id="pan_right"),
+        Binding("0", "reset_zoom", "Reset zoom", show=False, id="reset_zoom"),
+        Binding("m", "next_metric", "Metric", id="metric"),
+        Binding("c", "toggle_clock", "Elapsed/wall clock", show=False, id="time_axis"),
+        Binding("a", "all_ranks", "All ranks", id="all_ranks"),
+        Binding("k", "ask_ranks", "Rank list", show=False, id="rank_list"),
+        Binding("v", "switch_tab", "Ranks/Events/Phases", id="switch_tab"),
+        Binding("slash", "filter_events", "Filter events", show=False, id="filter"),
+        Binding("x", "export('csv')", "Export CSV", show=False, id="export_csv"),
+        Binding("X", "export('jsonl')", "Export JSONL", show=False, id="export_jsonl"),
     ]
 
     def __init__(

@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from stormlog_tui.config import Settings
+
 HELP_TITLE = "stormlog-tui keys (? or escape closes)"
 
 
@@ -85,7 +87,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_table(self.rows), id="help-table")
 
     def _key_display(self, binding: Binding) -> str:
-        keys = [part.strip() for part in binding.key.split(",")]
+        settings = getattr(self.app, "settings", None)
+        rebound = settings.keys if isinstance(settings, Settings) else {}
+        key = rebound.get(binding.id, binding.key) if binding.id else binding.key
+        keys = [part.strip() for part in key.split(",")]
         shown = [
             self.app.get_key_display(Binding(key, "", key_display=binding.key_display))
             for key in keys

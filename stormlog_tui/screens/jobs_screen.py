@@ -21,7 +21,7 @@ class JobsScreen(DataScreen):
     """The jobs list; the jobs' statistics are computed in a thread for every update."""
 
     CSS_PATH = "jobs_screen.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="back")]
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -28,10 +28,10 @@ class SessionsScreen(DataScreen):
 
     CSS_PATH = "sessions_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
-        Binding("w", "focus_warnings", "Warnings", show=False),
-        Binding("x", "export('csv')", "Export CSV", show=False),
-        Binding("X", "export('jsonl')", "Export JSONL", show=False),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("w", "focus_warnings", "Warnings", show=False, id="warnings"),
+        Binding("x", "export('csv')", "Export CSV", show=False, id="export_csv"),
+        Binding("X", "export('jsonl')", "Export JSONL", show=False, id="export_jsonl"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 

@@ -34,9 +34,9 @@ class EventsView(SortableTable[EventRow]):
     """Events of the charted ranks; ``f`` cycles the type filter, ``/`` filters by text."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "next_type", "Event type"),
+        Binding("f", "next_type", "Event type", id="event_type"),
         Binding("enter", "show_time", "Go to time", show=False),
-        Binding("r", "show_record", "Show the record", show=False),
+        Binding("r", "show_record", "Show the record", show=False, id="show_record"),
     ]
 
     class TimeChosen(Message):

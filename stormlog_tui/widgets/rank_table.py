@@ -61,7 +61,7 @@ class RankTable(SortableTable[RankRow]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "focus_rank", "Chart this rank"),
-        Binding("space", "toggle_rank", "Add/remove rank"),
+        Binding("space", "toggle_rank", "Add/remove rank", id="toggle_rank"),
     ]
 
     class RankChosen(Message):

@@ -48,8 +48,8 @@ class SortableTable(LineTable[RowT]):
     hides rows that do not match."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False),
+        Binding("s", "sort_next", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="reverse_sort"),
     ]
 
     def __init__(

@@ -54,3 +54,60 @@ def test_print_config_and_a_bad_file_never_stop_the_program(
     demo = Path(__file__).resolve().parents[2] / "assets" / "demo"
     assert main(["--config", str(tmp_path / "missing.toml"), "--summary", str(demo)]) == 0
     assert "missing.toml: no such file; ignored" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_the_app_starts_with_the_files_settings_and_says_what_it_ignored(
+    tmp_path: Path,
+) -> None:
+    from stormlog_tui.app import make_app
+    from stormlog_tui.screens import DetailScreen
+
+    from .conftest import DEMO_DIR, fixed_clock, loaded
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'theme = "light"\nmetric = "reserved"\ntime_axis = "wall_clock"\ncolour = 1\n'
+        '[keys]\nquit = "ctrl+q"\nnonsense = "z"\nmetric = "M"\n'
+    )
+    settings, problems = load_settings(path)
+    app = make_app([DEMO_DIR], clock=fixed_clock, settings=settings, config_problems=problems)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert app.theme == "textual-light"
+        said = [str(n.message) for n in app._notifications]
+        assert any("config.toml:4: unknown setting 'colour'" in m for m in said), said
+        assert any("[keys] nonsense: no such binding" in m for m in said), said
+        await pilot.press("enter")  # open the first job: its chart starts as configured
+        await loaded(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        assert screen.metric == "reserved" and screen.wall_clock
+        await pilot.press("m")  # the metric moved to M
+        await pilot.pause()
+        assert screen.metric == "reserved"
+        await pilot.press("M")
+        await pilot.pause()
+        assert screen.metric != "reserved"
+        await pilot.press("question_mark")  # the help lists the keys as rebound
+        await pilot.pause()
+        rows = {description: keys for _, keys, description in app.screen.rows}  # type: ignore[attr-defined]
+        assert rows["Metric"] == "M" and rows["Quit"] == "^q", rows
+        await pilot.press("escape")
+        await pilot.press("escape", "q")  # q no longer quits: ctrl+q does
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+def test_the_readme_lists_every_key_id_a_config_file_can_rebind() -> None:
+    import re
+
+    from stormlog_tui.app import binding_ids
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Settings") : readme.index("A syntax error")]
+    listed = set(re.findall(r"`([a-z_]+)`", section[section.index("The\nids:") :]))
+    assert listed == binding_ids()
