@@ -8,15 +8,22 @@ from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
 from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.screens.sessions_screen import SessionsScreen
 
-#: The style sheets of the screens the app pushes, as the app names them (relative to its
-#: module): the app reads them when it starts. Textual reads a screen's style sheet at its
-#: first push, then parses the whole style sheet again and restyles every screen: 22 ms of
-#: a blocked event loop when the job screen first opened. Not the sessions screen's:
-#: Textual never reads the style sheet of the first screen (``get_default_screen``), so
-#: ``sessions_screen.tcss`` has never applied, and reading it would change that screen.
+#: Every screen's style sheet, as the app names them (relative to its module): the app
+#: reads them all when it starts. Textual would read a pushed screen's style sheet at its
+#: first push, then parse the whole style sheet again and restyle every screen: 22 ms of a
+#: blocked event loop when the job screen first opened. And it never reads the style sheet
+#: of the first screen (the one ``get_default_screen`` returns), so the sessions screen's
+#: would not apply at all without this list.
 SCREEN_STYLES = [
     f"screens/{screen.CSS_PATH}"
-    for screen in (JobsScreen, DetailScreen, RecordScreen, HelpScreen, RanksPromptScreen)
+    for screen in (
+        SessionsScreen,
+        JobsScreen,
+        DetailScreen,
+        RecordScreen,
+        HelpScreen,
+        RanksPromptScreen,
+    )
 ]
 
 __all__ = [

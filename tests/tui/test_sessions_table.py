@@ -119,6 +119,27 @@ async def test_warnings_panel_lists_every_warning_and_opens_its_session(
         assert isinstance(app.screen, DetailScreen)
 
 
+async def test_the_screen_is_laid_out_sessions_on_top_warnings_framed_status_last(
+    tmp_path: Path, demo_dir: Path
+) -> None:
+    # The sessions screen's own style sheet applies: its sessions fill the height, the
+    # warnings sit in a frame titled with their count, the status line is just above the
+    # footer (without it, the status line floated mid-screen under an unframed panel).
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"schema_version": 3}\n{not json}\n', encoding="utf-8")
+    app = make_app([bad, demo_dir / "rank-5"], clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        table = app.screen.query_one(SessionsTable)
+        panel = app.screen.query_one(WarningsPanel)
+        status = app.screen.query_one(StatusLine)
+        assert panel.styles.border_top[0] == "round"
+        assert str(panel.border_title).startswith("Warnings (")
+        assert status.region.y == 22 and status.styles.background.a > 0
+        assert panel.region.bottom == status.region.y
+        assert table.region.bottom == panel.region.y and table.region.height >= 8
+
+
 async def test_markup_and_escapes_in_telemetry_are_shown_literally(hostile_job: Path) -> None:
     app = make_app([hostile_job], clock=fixed_clock)
     async with app.run_test(size=(200, 30)) as pilot:
