@@ -191,12 +191,20 @@ def _field(text: str, pattern: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated case names")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="make each input in DIR/<name> and leave it there"
+    )
     args = parser.parse_args()
     names = args.only.split(",") if args.only else list(CASES)
     print(f"{'input':20} {'time':>8} {'peak RSS':>11}  (good records: 37 in the sink)")
     for name in names:
-        with tempfile.TemporaryDirectory(prefix="hostile-") as base:
-            print(run(name, Path(base)), flush=True)
+        if args.keep is not None:
+            base = args.keep / name
+            base.mkdir(parents=True)
+            print(run(name, base), flush=True)
+            continue
+        with tempfile.TemporaryDirectory(prefix="hostile-") as temporary:
+            print(run(name, Path(temporary)), flush=True)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from stormlog_core.browse import Dataset, SessionData, load_dataset, parse_instant
+from stormlog_core.browse import Dataset, SessionData, counted, load_dataset, parse_instant
 from stormlog_tui.export import export_records, write_records
 from stormlog_tui.summary import EXIT_UNREADABLE, exit_code
 from stormlog_tui.view.detail_group import group_of
@@ -79,5 +79,5 @@ def run_export(request: ExportRequest, err: TextIO) -> int:
         newline = "" if request.fmt == "csv" else None
         with Path(request.output).open("x", newline=newline, encoding="utf-8") as handle:
             count = write_records(handle, records, request.fmt)
-    err.write(f"exported {count} record(s) of {len(sessions)} session(s)\n")
+    err.write(f"exported {counted(count, 'record')} of {counted(len(sessions), 'session')}\n")
     return exit_code(dataset)

@@ -27,7 +27,7 @@ from stormlog_core.analysis import (
     phase_lines,
     session_report,
 )
-from stormlog_core.browse import Dataset, SessionData, load_dataset
+from stormlog_core.browse import Dataset, SessionData, counted, load_dataset
 from stormlog_tui.view.formats import bytes_or_dash
 from stormlog_tui.view.safe_text import safe_text
 
@@ -77,7 +77,8 @@ def _fit(text: str, width: int) -> str:
 
 def print_text(dataset: Dataset, out: TextIO) -> None:
     """The human-readable summary: one line per session, the jobs, then every warning."""
-    out.write(f"{len(dataset.sessions)} session(s), {len(dataset.warnings)} warning(s)\n\n")
+    sessions = counted(len(dataset.sessions), "session")
+    out.write(f"{sessions}, {counted(len(dataset.warnings), 'warning')}\n\n")
     out.write("  ".join(_fit(name, w).ljust(w) for name, w in _COLUMNS).rstrip() + "\n")
     for session in dataset.sessions:
         cells = _row(session)

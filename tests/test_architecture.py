@@ -44,6 +44,7 @@ BROWSE_ALL = [
     "SessionSummary",
     "Target",
     "classify_event",
+    "counted",
     "discover",
     "downsample_minmax",
     "format_bytes",

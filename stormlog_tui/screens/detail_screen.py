@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
+from stormlog_core.browse import counted
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.export import try_export
 from stormlog_tui.messages import DetailReady, EventsReady, ExportFinished, PhasesReady
@@ -204,8 +205,12 @@ class DetailScreen(ChartedScreen):
             return
         table = self.query_one(PhaseTable)
         table.show(message.rows)
-        ranks = "every rank" if self.ranks is None else f"rank(s) {ranks_label(self.ranks)}"
-        table.border_title = f"{len(message.rows)} phase(s) of {ranks}"
+        ranks = (
+            "every rank"
+            if self.ranks is None
+            else f"{'rank' if len(self.ranks) == 1 else 'ranks'} {ranks_label(self.ranks)}"
+        )
+        table.border_title = f"{counted(len(message.rows), 'phase')} of {ranks}"
 
     def _fill_tables(self, first: bool) -> None:
         assert self.group is not None

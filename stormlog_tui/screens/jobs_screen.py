@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static
 
+from stormlog_core.browse import counted
 from stormlog_tui.messages import JobStatsReady
 from stormlog_tui.screens.data_screen import DataScreen, worker_turn
 from stormlog_tui.view.rows.jobs import job_rows
@@ -49,9 +50,9 @@ class JobsScreen(DataScreen):
         sessions = message.shown.dataset.sessions
         self.query_one(JobsTable).show(message.rows)
         alone = sum(1 for s in sessions if s.summary.job_id is None)
-        hint = f"{len(message.rows)} job(s) · enter opens a job's ranks"
+        hint = f"{counted(len(message.rows), 'job')} · enter opens a job's ranks"
         if alone:
-            hint += f" · {alone} session(s) without a job id are on the sessions screen"
+            hint += f" · {counted(alone, 'session')} without a job id are on the sessions screen"
         self.query_one("#jobs-hint", Static).update(hint)
         self.computed()
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import stormlog.telemetry as reference  # type: ignore[import-untyped]
 
-from stormlog_core.browse import load_dataset
+from stormlog_core.browse import counted, load_dataset
 from stormlog_tui.cli import main
 from stormlog_tui.export import export_group
 from stormlog_tui.view.detail_group import group_of
@@ -75,7 +75,7 @@ def test_a_headless_window_holds_exactly_the_records_inside_it(
     key = lambda r: json.dumps(r, sort_keys=True)  # noqa: E731
     assert sorted(map(key, exported)) == sorted(map(key, inside))
     assert [r["timestamp_ns"] for r in exported] == sorted(r["timestamp_ns"] for r in exported)
-    assert f"exported {len(inside)} record(s) of 1 session(s)" in capsys.readouterr().err
+    assert f"exported {counted(len(inside), 'record')} of 1 session\n" in capsys.readouterr().err
 
 
 def test_csv_reads_back_with_every_record_its_type_and_context(tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def test_read_record_finds_any_line_across_chunks(
         assert read_record(path, 3).pretty() == "not json"
         assert read_record(path, 4).problem == "line 4 is empty"
         assert read_record(path, 5).record == {"c": "\ufffd"}  # last line, no newline
-        assert read_record(path, 6).problem == "there is no line 6: the file has 5 line(s)"
+        assert read_record(path, 6).problem == "there is no line 6: the file has 5 lines"
         assert read_record(path, 0).problem == "there is no line 0"
 
 

@@ -22,7 +22,7 @@ import pytest
 import raw_capture
 from raw_capture import expected_phases, message_sizes, raw_runs, records
 
-from stormlog_core.browse import format_bytes
+from stormlog_core.browse import counted, format_bytes
 from stormlog_tui.cli import main
 
 JOB = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
@@ -289,7 +289,8 @@ def test_a_sink_pruned_by_stormlogs_retention_says_what_its_rollups_say(
     section = lines[lines.index("history pruned:") + 1 :]
     assert section[0] == (
         f"  rank 1 of job pruned-run (session {pruned_id}): "
-        f"{rollups['pruned_segment_count']} segment(s) ({format_bytes(rollups['pruned_bytes'])}) "
+        f"{counted(rollups['pruned_segment_count'], 'segment')} "
+        f"({format_bytes(rollups['pruned_bytes'])}) "
         "pruned by retention; peaks, phases and onsets cover only what was kept"
     )
     assert not section[1].strip() and whole_id not in "\n".join(section)
@@ -312,7 +313,7 @@ def test_stale_rollups_are_not_believed_and_the_summary_says_the_size_is_unknown
     }
     _, out = summary(capsys, sink)
     [line] = [line for line in out.splitlines() if "pruned by retention" in line]
-    assert f": {first - 1} segment(s) (size unknown) pruned by retention" in line
+    assert f": {counted(first - 1, 'segment')} (size unknown) pruned by retention" in line
     assert "rollups.json is stale" in line
 
 
@@ -336,7 +337,7 @@ def test_the_text_summary_lists_the_jobs_phases_with_the_rank_that_grows_most(
     _, out = summary(capsys, JOB)
     lines = out.splitlines()
     start = lines.index("phases (top by peak allocated inside):")
-    assert lines[start + 1] == f"  job {TRUTH['job_id']}, {len(per_rank)} rank(s):"
+    assert lines[start + 1] == f"  job {TRUTH['job_id']}, {len(per_rank)} ranks:"
     header = lines[start + 2]
     shown = {line[4 : header.index("runs")].strip(): line for line in lines[start + 3 : start + 7]}
     assert set(shown) == {path for runs in per_rank.values() for path in runs}

@@ -20,7 +20,13 @@ import numpy as np
 from stormlog_core.analysis.jobs import Job, MiB, RankTimeline, format_ranks, group_jobs
 from stormlog_core.analysis.rank_stats import RankStats, present_values, rank_stats
 from stormlog_core.browse.session_data import SessionData, gap_threshold_ns
-from stormlog_core.schema.units import format_bytes, format_rate, rate_unit
+from stormlog_core.schema.units import (
+    counted,
+    format_bytes,
+    format_duration,
+    format_rate,
+    rate_unit,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -120,7 +126,7 @@ class JobStats:
         job = self.job
         lines = [
             f"job {job.job_id}: world size {job.world_size}, "
-            f"{len(job.ranks)} rank(s) present, missing: {_missing_text(job)}"
+            f"{counted(len(job.ranks), 'rank')} present, missing: {_missing_text(job)}"
         ]
         if job.ranks_stopped_early:
             lines.append(f"  stopped early: {format_ranks(job.ranks_stopped_early)}")
@@ -195,10 +201,10 @@ def _notes(job: Job, stats: Sequence[RankStats], clock_offset: int) -> list[str]
         beyond = format_ranks(job.ranks_beyond_world_size)
         notes.append(f"ranks {beyond} are beyond world_size {job.world_size}")
     if job.restarts:
-        notes.append(f"{job.restarts} elastic restart(s)")
+        notes.append(counted(job.restarts, "elastic restart"))
     with_data = sum(1 for s in stats if s.peak_allocated_bytes is not None)
     if job.job_id is not None and with_data < MIN_PEERS:
-        notes.append(f"{with_data} rank(s) with data: too few to compare ranks")
+        notes.append(f"{counted(with_data, 'rank')} with data: too few to compare ranks")
     notes += _gap_notes(stats, gap_threshold_ns(job.interval_ns))
     if clock_offset > OFFSET_NOTE_INTERVALS * job.interval_ns:
         notes.append(
@@ -214,12 +220,15 @@ def _gap_notes(stats: Sequence[RankStats], long_gap_ns: int) -> list[str]:
     for s in stats:
         if s.collector_degradations == 0 and s.longest_gap_ns <= long_gap_ns:
             continue
-        text = f"rank {s.rank}: longest sampling gap {s.longest_gap_ns / 1e9:.1f} s"
+        text = f"rank {s.rank}: longest sampling gap {format_duration(s.longest_gap_ns)}"
         if s.collector_degradations:
-            text += f", collector degraded {s.collector_degradations} time(s)"
+            text += f", collector degraded {counted(s.collector_degradations, 'time')}"
         notes.append(text)
     if len(notes) > MAX_RANK_NOTES:
-        notes = [*notes[:MAX_RANK_NOTES], f"... and {len(notes) - MAX_RANK_NOTES} more rank(s)"]
+        notes = [
+            *notes[:MAX_RANK_NOTES],
+            f"... and {counted(len(notes) - MAX_RANK_NOTES, 'more rank')}",
+        ]
     return notes
 
 

@@ -23,6 +23,7 @@ from stormlog_core.analysis.jobs import Job, group_jobs
 from stormlog_core.analysis.phases import PhaseStats, phase_table
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.units import (
+    counted,
     format_bytes,
     format_clock,
     format_duration,
@@ -112,7 +113,7 @@ def coverage_lines(sessions: Sequence[SessionData]) -> list[str]:
             else f" (counted from the segment numbers: rollups.json is {coverage.rollups})"
         )
         lines.append(
-            f"{who(session)}: {coverage.pruned_segments} segment(s)"
+            f"{who(session)}: {counted(coverage.pruned_segments or 0, 'segment')}"
             + f" ({size or 'size unknown'})"
             + f" pruned by retention{source}; peaks, phases and onsets cover only what was kept"
         )
@@ -129,7 +130,9 @@ def phase_lines(sessions: Sequence[SessionData], top: int = TOP_PHASES) -> list[
         if not rows:
             continue
         in_job = job.job_id is not None
-        title = f"job {job.job_id}, {len(job.ranks)} rank(s)" if in_job else who(members[0])
+        title = (
+            f"job {job.job_id}, {counted(len(job.ranks), 'rank')}" if in_job else who(members[0])
+        )
         more = f" (top {top} of {len(rows)})" if len(rows) > top else ""
         lines.append(f"{title}{more}:")
         lines += [f"  {line}" for line in _phase_table_lines(rows[:top], in_job)]

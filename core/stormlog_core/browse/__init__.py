@@ -24,6 +24,7 @@ from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
 from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
 from stormlog_core.schema.units import (
+    counted,
     format_bytes,
     format_iso_utc,
     format_rate,
@@ -47,6 +48,7 @@ __all__ = [
     "SessionSummary",
     "Target",
     "classify_event",
+    "counted",
     "discover",
     "downsample_minmax",
     "format_bytes",

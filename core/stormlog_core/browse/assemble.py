@@ -26,7 +26,7 @@ from stormlog_core.schema.sessions import (
     session_sort_key,
     status_from_stops,
 )
-from stormlog_core.schema.units import format_clock, format_duration
+from stormlog_core.schema.units import counted, format_clock, format_duration
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -116,8 +116,9 @@ def time_backwards(
     count: int, worst_ns: int, tolerance: int, path: str, line: int, session_id: str
 ) -> LoadWarning:
     """The warning for records that go back in time by more than the tolerance."""
+    times = counted(count, "time")
     message = (
-        f"timestamps go back by up to {format_duration(worst_ns)} {count} time(s), more than "
+        f"timestamps go back by up to {format_duration(worst_ns)} {times}, more than "
         f"the {format_duration(tolerance)} tolerated; first at this line (shown in time order)"
     )
     return make_warning("time-backwards", message, path, line, session_id)
@@ -145,7 +146,7 @@ def duplicate_warning(
     if not dropped.any():
         return []
     path, line = where(int(np.flatnonzero(dropped)[0]))
-    message = f"{int(dropped.sum())} duplicate record(s) dropped; first at this line"
+    message = f"{counted(int(dropped.sum()), 'duplicate record')} dropped; first at this line"
     return [make_warning("duplicate-records", message, path, line, session_id)]
 
 
@@ -166,7 +167,7 @@ def _gaps(
     worst = int(long[np.argmax(steps[long])])
     path, line = _where(columns, parts, int(rows[worst + 1]))
     message = (
-        f"{len(long)} sampling gap(s) longer than {GAP_INTERVALS} x "
+        f"{counted(len(long), 'sampling gap')} longer than {GAP_INTERVALS} x "
         f"{format_duration(session.interval_ns)}; longest {format_duration(int(steps[worst]))} "
         f"from {format_clock(int(times[worst]))}, ending at this line"
     )

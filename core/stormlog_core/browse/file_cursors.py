@@ -21,7 +21,7 @@ from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.read import FileResult, read_file
 from stormlog_core.io.files import open_regular
 from stormlog_core.io.manifest import SEGMENT_PREFIX, SEGMENT_SUFFIX
-from stormlog_core.schema.units import format_duration
+from stormlog_core.schema.units import counted, format_duration
 
 #: Bytes before the read offset kept to recognise a file rewritten in place.
 FINGERPRINT_BYTES: Final = 64
@@ -255,7 +255,8 @@ def slow_poll_warning(cursors: FileCursors, poll_seconds: float) -> LoadWarning 
         )
     elif cursors.lost_unread:
         message = (
-            f"{cursors.lost_unread} segment(s) were deleted before they could be read: "
+            f"{counted(cursors.lost_unread, 'segment')} "
+            f"{'was' if cursors.lost_unread == 1 else 'were'} deleted before they could be read: "
             f"polling every {poll_seconds:g} s is too slow for this sink's retention"
         )
     else:

@@ -20,6 +20,7 @@ from stormlog_core.io.manifest import (
 )
 from stormlog_core.schema.row_checks import INT64_MAX
 from stormlog_core.schema.sessions import SessionSummary, stable_legacy_session_id
+from stormlog_core.schema.units import counted
 
 
 @dataclass
@@ -82,14 +83,15 @@ def _believable(manifest: SinkManifest, path: Path) -> tuple[SinkManifest, list[
     if len(sessions) < len(manifest.sessions):
         count = len(manifest.sessions) - len(sessions)
         message = (
-            f"{count} session entr(y/ies) ignored: rank, world_size, job_id or times out of "
+            f"{counted(count, 'session entry', 'session entries')} ignored: rank, world_size, "
+            "job_id or times out of "
             "range or of the wrong type (the records' own identity is used)"
         )
         found.append(make_warning("manifest-entry-invalid", message, where))
     if len(segments) < len(manifest.segments):
         bad = [s.filename for s in manifest.segments if not _plain_name(s.filename)]
         shown = ", ".join(bad[:3])
-        message = f"{len(bad)} segment name(s) outside the sink ignored: {shown}"
+        message = f"{counted(len(bad), 'segment name')} outside the sink ignored: {shown}"
         found.append(make_warning("manifest-entry-invalid", message, where))
     return replace(manifest, sessions=sessions, segments=segments), found
 
@@ -110,10 +112,16 @@ def _manifest_entry_warnings(manifest: SinkManifest, path: Path) -> list[LoadWar
     where = str(path / "manifest.json")
     found = []
     if manifest.dropped_sessions:
-        message = f"{manifest.dropped_sessions} malformed session entr(y/ies) ignored"
+        message = counted(
+            manifest.dropped_sessions, "malformed session entry", "malformed session entries"
+        )
+        message += " ignored"
         found.append(make_warning("manifest-entry-invalid", message, where))
     if manifest.dropped_segments:
-        message = f"{manifest.dropped_segments} malformed segment entr(y/ies) ignored"
+        message = counted(
+            manifest.dropped_segments, "malformed segment entry", "malformed segment entries"
+        )
+        message += " ignored"
         found.append(make_warning("manifest-entry-invalid", message, where))
     return found
 

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, Final
 
 from stormlog_core.io.files import NotRegularFile, open_regular
 from stormlog_core.io.lines import BOM, max_line_bytes
+from stormlog_core.schema.units import counted
 
 #: Bytes read at a time while looking for the line.
 CHUNK_BYTES: Final = 1 << 20
@@ -100,7 +101,7 @@ def _read_line(handle: BinaryIO, line: int, limit: int) -> tuple[bytes | None, s
     if seen == line and kept:
         return bytes(kept), None  # the last line, without a newline
     lines = (seen if partial else seen - 1) if seen < line else line - 1
-    return None, f"there is no line {line}: the file has {lines:,} line(s)"
+    return None, f"there is no line {line}: the file has {counted(lines, 'line')}"
 
 
 def _parsed(name: str, line: int, raw: bytes) -> RecordLine:

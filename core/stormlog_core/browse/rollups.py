@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.io.files import read_limited
 from stormlog_core.io.manifest import SEGMENT_PREFIX, SEGMENT_SUFFIX, SinkManifest
-from stormlog_core.schema.units import format_bytes
+from stormlog_core.schema.units import counted, format_bytes
 
 ROLLUPS_FILENAME: Final = "rollups.json"
 ROLLUPS_FORMAT: Final = "stormlog.telemetry_rollups"
@@ -109,7 +109,7 @@ def coverage_warning(sink: Path, coverage: Coverage) -> LoadWarning | None:
         return None
     size = f" ({format_bytes(coverage.pruned_bytes)})" if coverage.pruned_bytes else ""
     message = (
-        f"retention pruned {coverage.pruned_segments} older segment(s){size}: peaks, "
+        f"retention pruned {counted(coverage.pruned_segments or 0, 'older segment')}{size}: peaks, "
         "phases and onsets cover only the records kept"
     )
     return make_warning("history-pruned", message, str(sink / "manifest.json"))

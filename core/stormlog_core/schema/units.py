@@ -1,10 +1,18 @@
-"""Units of record counters: bytes and byte rates in binary units (one formatter each)."""
+"""Units: bytes and byte rates in binary units, durations, instants and counts of things
+(one formatter each)."""
 
 from __future__ import annotations
 
 MiB = 1024 * 1024
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun: ``1 rank``, ``3 ranks``, ``1,000,000 entries`` (``plural`` when
+    the noun does not take an ``s``)."""
+    word = noun if count == 1 else (plural if plural is not None else noun + "s")
+    return f"{count:,} {word}"
 
 
 def format_bytes(value: float) -> str:
