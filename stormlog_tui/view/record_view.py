@@ -9,7 +9,8 @@ markup, control characters made visible), cut after :data:`MAX_LINES` lines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,11 +44,34 @@ class RecordSource:
     @property
     def short_where(self) -> str:
         """``rank-5/segment-000001.jsonl:85`` (the file's folder and name, and the line)."""
-        if self.path is None:
-            return "no file"
-        name = Path(self.path)
-        short = f"{name.parent.name}/{name.name}" if name.parent.name else name.name
-        return short if self.line is None else f"{short}:{self.line}"
+        return "no file" if self.path is None else where_label(self.path, self.line)
+
+
+def common_folder(paths: Iterable[str | None]) -> str | None:
+    """The deepest folder holding every one of ``paths`` (None when there are none)."""
+    folders = {str(Path(p).parent) for p in paths if p is not None}
+    if not folders:
+        return None
+    try:
+        return os.path.commonpath(sorted(folders))
+    except ValueError:  # relative and absolute paths mixed
+        return None
+
+
+def where_label(path: str, line: int | None, base: str | None = None) -> str:
+    """Where a record is, short: the path below ``base`` when that tells more than the file's
+    folder and name (``deep-record/sink/segment-000001.jsonl:6`` beside other ``sink/``
+    folders), else the folder and name (``rank-5/segment-000001.jsonl:85``); then the line."""
+    name = Path(path)
+    short = f"{name.parent.name}/{name.name}" if name.parent.name else name.name
+    if base is not None:
+        try:
+            below = name.relative_to(base)
+        except ValueError:
+            below = None
+        if below is not None and len(below.parts) > 2:
+            short = str(below)
+    return short if line is None else f"{short}:{line}"
 
 
 def _session_words(

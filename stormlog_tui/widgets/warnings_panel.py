@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,29 +11,23 @@ from textual.message import Message
 
 from stormlog_core.browse import SEVERITY_ORDER, LoadWarning
 from stormlog_tui.view.literal import literal
+from stormlog_tui.view.record_view import common_folder, where_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _where(warning: LoadWarning) -> Text:
-    if warning.path is None:
-        return Text("-", style="dim")
-    name = Path(warning.path)
-    short = f"{name.parent.name}/{name.name}" if name.parent.name else name.name
-    return literal(short if warning.line is None else f"{short}:{warning.line}")
-
-
-COLUMNS: list[Column[LoadWarning]] = [
-    Column(
-        "Severity",
-        lambda w: Text(w.severity, style=SEVERITY_STYLES.get(w.severity, "")),
-        lambda w: (SEVERITY_ORDER.get(w.severity, 9), w.path or "", w.line or 0),
-    ),
-    Column("Where", _where, lambda w: (w.path or "", w.line or 0)),
-    Column("Code", lambda w: Text(w.code), lambda w: w.code),
-    Column("Message", lambda w: literal(w.message), lambda w: w.message),
-]
+def _columns(where: Callable[[LoadWarning], Text]) -> list[Column[LoadWarning]]:
+    return [
+        Column(
+            "Severity",
+            lambda w: Text(w.severity, style=SEVERITY_STYLES.get(w.severity, "")),
+            lambda w: (SEVERITY_ORDER.get(w.severity, 9), w.path or "", w.line or 0),
+        ),
+        Column("Where", where, lambda w: (w.path or "", w.line or 0)),
+        Column("Code", lambda w: Text(w.code), lambda w: w.code),
+        Column("Message", lambda w: literal(w.message), lambda w: w.message),
+    ]
 
 
 class WarningsPanel(SortableTable[LoadWarning]):
@@ -52,12 +45,21 @@ class WarningsPanel(SortableTable[LoadWarning]):
             self.warning = warning
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(COLUMNS, id=id)
+        #: The folder holding every warning's file: paths are shown below it when the
+        #: file's own folder is not enough to tell them apart.
+        self._base: str | None = None
+        super().__init__(_columns(self._where), id=id)
+
+    def _where(self, warning: LoadWarning) -> Text:
+        if warning.path is None:
+            return Text("-", style="dim")
+        return literal(where_label(warning.path, warning.line, self._base))
 
     def row_key(self, row: LoadWarning) -> str:
         return f"{row.code}|{row.path}|{row.line}|{row.session_id}|{row.message}"
 
     def show(self, rows: Sequence[LoadWarning]) -> None:
+        self._base = common_folder(w.path for w in rows)
         super().show(rows)
         self.border_title = f"Warnings ({len(self.all_rows)})"
 

@@ -51,3 +51,21 @@ async def test_the_app_answers_keys_and_shows_the_warnings_of_hostile_inputs(
         await pilot.press("j")
         await pilot.pause()
         assert isinstance(app.screen, JobsScreen)
+
+
+async def test_warnings_of_files_in_folders_named_alike_say_which_file(tmp_path: Path) -> None:
+    for case in ("fifo-segment", "deep-record"):
+        records = [v3_record(i, session_id=case) for i in range(4)]
+        write_sink(tmp_path / case / "sink", [(case, records)])
+    os.mkfifo(tmp_path / "fifo-segment" / "sink" / "segment-000002.jsonl")
+    segment = tmp_path / "deep-record" / "sink" / "segment-000001.jsonl"
+    lines = segment.read_text().splitlines()
+    lines[1] = '{"a":' * 50_000 + "1" + "}" * 50_000
+    segment.write_text("\n".join(lines) + "\n")
+    app = make_app([tmp_path], clock=fixed_clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(app, pilot)
+        panel = app.screen.query_one(WarningsPanel)
+        where = {panel.get_row_at(row)[1].plain for row in range(panel.row_count)}
+        assert "deep-record/sink/segment-000001.jsonl:2" in where
+        assert "fifo-segment/sink/segment-000002.jsonl" in where

@@ -16,6 +16,7 @@ from stormlog_core.browse import read_record
 from stormlog_core.browse import record_at as record_module
 from stormlog_tui.app import make_app
 from stormlog_tui.screens import DetailScreen, RecordScreen, SessionsScreen
+from stormlog_tui.view.record_view import common_folder, where_label
 from stormlog_tui.widgets import EventsView, RankTable, WarningsPanel
 
 from . import real_gpu_capture as raw
@@ -192,3 +193,16 @@ def test_read_record_refuses_long_lines_fifos_and_missing_files(tmp_path: Path) 
     os.mkfifo(fifo)
     assert "is a FIFO" in str(read_record(fifo, 1).problem)  # and it did not block
     assert "is a directory" in str(read_record(tmp_path, 1).problem)
+
+
+def test_where_a_record_is_says_the_folder_and_file_and_more_only_when_needed() -> None:
+    job = "/runs/job"
+    assert where_label(f"{job}/rank-5/segment-000001.jsonl", 85, job) == (
+        "rank-5/segment-000001.jsonl:85"
+    )
+    assert where_label(f"{job}/a/sink/segment-000001.jsonl", 6, job) == (
+        "a/sink/segment-000001.jsonl:6"
+    )
+    assert where_label("/elsewhere/sink/m.json", None, job) == "sink/m.json"
+    assert common_folder([f"{job}/a/sink/x", f"{job}/b/sink/y", None]) == job
+    assert common_folder([None]) is None
