@@ -48,6 +48,7 @@ BROWSE_ALL = [
     "discover",
     "downsample_minmax",
     "format_bytes",
+    "format_duration",
     "format_iso_utc",
     "format_rate",
     "format_signed_bytes",

@@ -14,6 +14,7 @@ any of it asks for a chart, which another worker prepares (``ChartReady``, see
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,19 +25,17 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
-from stormlog_core.browse import counted
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.export import try_export
 from stormlog_tui.messages import DetailReady, EventsReady, ExportFinished, PhasesReady
 from stormlog_tui.screens.charted_screen import ChartedScreen
 from stormlog_tui.screens.data_screen import Handoff, worker_turn
 from stormlog_tui.screens.record_screen import RecordScreen
-from stormlog_tui.view.detail_group import DetailGroup, group_by_key
+from stormlog_tui.view.detail_group import DetailGroup, group_by_key, live_now_ns
 from stormlog_tui.view.detail_lines import divergence_text, header_text
-from stormlog_tui.view.rank_lists import ranks_label
 from stormlog_tui.view.record_view import event_source
 from stormlog_tui.view.rows.events import EventRow, EventTexts, event_rows, filter_events
-from stormlog_tui.view.rows.phases import group_phase_rows
+from stormlog_tui.view.rows.phases import group_phase_rows, phases_title
 from stormlog_tui.view.rows.ranks import group_rank_rows
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import (
@@ -115,6 +114,7 @@ class DetailScreen(ChartedScreen):
         self._events_in = Handoff[EventsRequest](self._arrange_events)
         self._events = Coalescer[EventsRequest](self._events_in)
         self._tables_asked = False
+        self._read_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         # Before the first styling, not at the first resize: switching later styles and
@@ -171,7 +171,7 @@ class DetailScreen(ChartedScreen):
             if group is not None:
                 events = event_rows(group)
                 texts = self._event_texts = EventTexts(events, self._event_texts)
-                ready = DetailReady(group, group_rank_rows(group), events, texts)
+                ready = DetailReady(group, group_rank_rows(group), events, texts, shown.at)
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
@@ -182,6 +182,7 @@ class DetailScreen(ChartedScreen):
             return
         first = self.group is None
         self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
+        self._read_at = message.at
         self.query_one(EventsView).texts = message.texts
         self._fill_tables(first)
         self._tables_changed()
@@ -205,17 +206,14 @@ class DetailScreen(ChartedScreen):
             return
         table = self.query_one(PhaseTable)
         table.show(message.rows)
-        ranks = (
-            "every rank"
-            if self.ranks is None
-            else f"{'rank' if len(self.ranks) == 1 else 'ranks'} {ranks_label(self.ranks)}"
-        )
-        table.border_title = f"{counted(len(message.rows), 'phase')} of {ranks}"
+        table.border_title = phases_title(len(message.rows), self.ranks)
 
     def _fill_tables(self, first: bool) -> None:
         assert self.group is not None
         table = self.query_one(RankTable)
-        table.origin_ns = self.group.origin_ns
+        table.set_times(
+            self.group.origin_ns, self.group.end_ns, live_now_ns(self.group, self._read_at)
+        )
         table.show(self.rank_rows)
         table.mark(frozenset(self.ranks or ()))
         if first:
@@ -223,7 +221,7 @@ class DetailScreen(ChartedScreen):
             rank = outliers[0] if outliers and not self.cursor_first else self.cursor_rank
             if rank is not None:
                 table.select_key(str(rank))  # the rank that matters, one enter from its chart
-        divergence = divergence_text(self.rank_rows, self.group.origin_ns)
+        divergence = divergence_text(self.rank_rows, self.group)
         line = self.query_one("#divergence", Static)
         show_text(line, divergence)
         line.display = bool(divergence)
@@ -257,6 +255,7 @@ class DetailScreen(ChartedScreen):
             return  # a newer request is on its way
         view = self.query_one(EventsView)
         view.origin_ns = message.group.origin_ns
+        view.span_ns = message.group.end_ns - message.group.origin_ns
         view.show_arranged(message.arranged)
 
     # ------------------------------------------------------------------ the view state

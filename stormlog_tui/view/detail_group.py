@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from stormlog_core.analysis import Job, RankTimeline, group_jobs
 from stormlog_core.browse import Dataset, SessionData
@@ -89,3 +90,11 @@ def group_of(dataset: Dataset, session_id: str) -> DetailGroup | None:
     """The group holding ``session_id``: its whole job, or the session alone."""
     session = dataset.session(session_id)
     return None if session is None else group_by_key(dataset, group_key(session))
+
+
+def live_now_ns(group: DetailGroup, read_at: datetime | None) -> int | None:
+    """When the group's data was read, while one of its sessions still runs (its ranks'
+    silences are measured to it); None for a finished group."""
+    if read_at is None or not any(s.running for s in group.sessions):
+        return None
+    return int(read_at.timestamp() * 1e9)

@@ -1,8 +1,9 @@
 """The words above the job screen's chart: its title line (what is shown, and the OOM when
 a rank ran out of memory) and the line per diverging rank.
 
-Times are seconds since the group's first record, as on the chart's axis; sizes use core's
-byte formatter. Telemetry text (titles, reasons, messages) goes through ``literal``.
+Times are time since the group's first record, as on the chart's axis, as precise as the
+group's span calls for (``format_elapsed``); sizes use core's byte formatter. Telemetry
+text (titles, reasons, messages) goes through ``literal``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from stormlog_tui.view.detail_group import DetailGroup, title_of
+from stormlog_tui.view.formats import format_elapsed
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rank_lists import ranks_label
 from stormlog_tui.view.rows.ranks import RankRow
@@ -19,8 +21,6 @@ from stormlog_tui.view.ticks import elapsed_label, nice_step
 from stormlog_tui.view.time_window import TimeWindow
 
 OOM_STYLE = "bold red"
-#: OOM times are shown to the millisecond (an OOM is one instant, not a tick).
-OOM_STEP_S = 0.001
 #: The window's start and end are written as precisely as this many ticks across it.
 HEADER_TICKS = 10
 
@@ -38,7 +38,7 @@ def oom_line(group: DetailGroup) -> Text | None:
     if not ooms:
         return None
     first = ooms[0]
-    at = elapsed_label((first.timestamp_ns - group.origin_ns) / 1e9, OOM_STEP_S)
+    at = format_elapsed(first.timestamp_ns - group.origin_ns, group.end_ns - group.origin_ns)
     text = _line()
     text.append(f"✖ rank {first.rank} OOM at {at}", style=OOM_STYLE)
     sizes = first.sizes_text()
@@ -75,14 +75,14 @@ def header_text(
     return text if oom is None else Text("\n").join([text, oom])
 
 
-def divergence_text(rows: Sequence[RankRow], origin_ns: int) -> Text:
+def divergence_text(rows: Sequence[RankRow], group: DetailGroup) -> Text:
     """One line per outlier rank: why, and since when (from the rank statistics)."""
     lines = []
     for row in (r for r in rows if r.outlier):
         text = _line()
         text.append(f"⚠ rank {row.rank} diverges", style="bold red")
         if row.onset_ns is not None:
-            since = elapsed_label((row.onset_ns - origin_ns) / 1e9, 1)
+            since = format_elapsed(row.onset_ns - group.origin_ns, group.end_ns - group.origin_ns)
             text.append(f" since {since}", style="bold red")
         reasons = [r.removeprefix(f"rank {row.rank}: ") for r in row.reasons]
         more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""

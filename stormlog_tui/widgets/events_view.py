@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from stormlog_core.browse import EventRecord
+from stormlog_tui.view.formats import format_elapsed
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.events import (
     TYPE_FILTERS,
@@ -19,7 +20,6 @@ from stormlog_tui.view.rows.events import (
     matches,
     time_order,
 )
-from stormlog_tui.view.ticks import elapsed_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
 
 SEVERITY_STYLES = {
@@ -55,6 +55,8 @@ class EventsView(SortableTable[EventRow]):
 
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
+        #: The span of the group (its times are written as precisely as it calls for).
+        self.span_ns = 0
         self.kind: str | None = None
         #: The metadata texts of the events shown (set with the rows).
         self.texts = EventTexts()
@@ -67,7 +69,7 @@ class EventsView(SortableTable[EventRow]):
         return [
             Column(
                 "Time",
-                lambda r: Text(elapsed_label((r.timestamp_ns - self.origin_ns) / 1e9, 1)),
+                lambda r: Text(format_elapsed(r.timestamp_ns - self.origin_ns, self.span_ns)),
                 time_order,
             ),
             Column("Rank", lambda r: Text(str(r.rank), justify="right"), lambda r: r.rank),

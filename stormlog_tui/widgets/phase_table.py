@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.view.formats import bytes_or_dash, format_gap, signed_bytes_or_dash
+from stormlog_tui.view.formats import bytes_or_dash, duration_or_dash, signed_bytes_or_dash
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.phases import PhaseRow
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
@@ -27,8 +27,8 @@ def _change(value: int | None) -> Text:
 COLUMNS: list[Column[PhaseRow]] = [
     Column("Phase", lambda r: literal(r.path), lambda r: r.path),
     Column("Runs", lambda r: _right(f"{r.count:,}"), lambda r: r.count),
-    Column("Total", lambda r: _right(format_gap(r.total_ns)), lambda r: r.total_ns),
-    Column("Median", lambda r: _right(format_gap(r.median_ns)), lambda r: r.median_ns),
+    Column("Total", lambda r: _right(duration_or_dash(r.total_ns)), lambda r: r.total_ns),
+    Column("Median", lambda r: _right(duration_or_dash(r.median_ns)), lambda r: r.median_ns),
     Column(
         "Peak alloc",
         lambda r: _right(bytes_or_dash(r.peak_allocated)),

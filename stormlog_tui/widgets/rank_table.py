@@ -1,5 +1,8 @@
-"""RankTable: per rank peaks, headroom, growth, alerts, gaps, collector degraded time, last
-seen and load warnings; outliers lit.
+"""RankTable: per rank peaks, headroom, growth, alerts, gaps, collector degraded time, the
+last record and load warnings; outliers lit.
+
+The last record is how long ago it came while the job runs (``4.1 s ago``: a silent rank
+stands out), else its time in the run (``2.103s``).
 
 Alerts (what the records say: warning, critical, error, OOM) and load warnings (what the
 loader found wrong with the files) are separate columns and never added together."""
@@ -12,7 +15,13 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_gap, rate_or_dash
+from stormlog_tui.view.formats import (
+    MISSING,
+    bytes_or_dash,
+    duration_or_dash,
+    format_elapsed,
+    rate_or_dash,
+)
 from stormlog_tui.view.rows.ranks import RankRow, alerts_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
 
@@ -49,11 +58,7 @@ def _alert_order(row: RankRow) -> tuple[int, int, int, int]:
 def _degraded(row: RankRow) -> Text:
     if not row.collector_degraded_ns:
         return Text("-", justify="right", style="dim")
-    return Text(format_gap(row.collector_degraded_ns), justify="right", style="magenta")
-
-
-def _seconds(value: int | None, origin_ns: int) -> Text:
-    return Text(format_duration(None if value is None else value - origin_ns), justify="right")
+    return Text(duration_or_dash(row.collector_degraded_ns), justify="right", style="magenta")
 
 
 class RankTable(SortableTable[RankRow]):
@@ -80,6 +85,9 @@ class RankTable(SortableTable[RankRow]):
 
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
+        self.span_ns = 0
+        #: Now, while the job runs (the last record is then said as time ago), else None.
+        self.now_ns: int | None = None
         self.selected_ranks: frozenset[int] = frozenset()
         super().__init__(self._columns(), id=id)
 
@@ -107,13 +115,13 @@ class RankTable(SortableTable[RankRow]):
             Column("Alerts", _alerts, _alert_order),
             Column(
                 "Longest gap",
-                lambda r: Text(format_gap(r.longest_gap_ns), justify="right"),
+                lambda r: Text(duration_or_dash(r.longest_gap_ns), justify="right"),
                 lambda r: none_last(r.longest_gap_ns),
             ),
             Column("Degraded", _degraded, lambda r: r.collector_degraded_ns),
             Column(
-                "Last seen",
-                lambda r: _seconds(r.last_seen_ns, self.origin_ns),
+                "Last record",
+                lambda r: Text(self._last_record(r.last_seen_ns), justify="right"),
                 lambda r: none_last(r.last_seen_ns),
             ),
             Column(
@@ -129,6 +137,17 @@ class RankTable(SortableTable[RankRow]):
                 lambda r: not r.outlier,
             ),
         ]
+
+    def set_times(self, origin_ns: int, end_ns: int, now_ns: int | None) -> None:
+        """The group's first and last instants, and now while it runs (else None)."""
+        self.origin_ns, self.span_ns, self.now_ns = origin_ns, end_ns - origin_ns, now_ns
+
+    def _last_record(self, last_ns: int | None) -> str:
+        if last_ns is None:
+            return MISSING
+        if self.now_ns is not None:
+            return f"{duration_or_dash(max(0, self.now_ns - last_ns))} ago"
+        return format_elapsed(last_ns - self.origin_ns, self.span_ns)
 
     def row_key(self, row: RankRow) -> str:
         return str(row.rank)

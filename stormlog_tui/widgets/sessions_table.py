@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from stormlog_tui.view.formats import bytes_or_dash, format_duration, format_start
+from stormlog_tui.view.formats import bytes_or_dash, duration_or_dash, format_start
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.sessions import OOM_STATUS, SessionRow
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
@@ -77,7 +77,7 @@ COLUMNS: list[Column[SessionRow]] = [
     Column("Events", lambda r: _right(f"{r.event_count:,}"), lambda r: -r.event_count),
     Column(
         "Duration",
-        lambda r: _right(format_duration(r.duration_ns)),
+        lambda r: _right(duration_or_dash(r.duration_ns)),
         lambda r: none_last(r.duration_ns),
     ),
     Column("Start", lambda r: Text(format_start(r.started_at_ns)), lambda r: r.started_at_ns or 0),

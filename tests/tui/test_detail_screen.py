@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
+from generators import v3_record, write_sink
 
 from stormlog_tui.app import StormlogApp, make_app
 from stormlog_tui.screens import DetailScreen, RanksPromptScreen
@@ -20,6 +22,7 @@ from stormlog_tui.widgets import (
 )
 
 from .conftest import fixed_clock, loaded
+from .test_sessions_table import column
 
 pytestmark = pytest.mark.anyio
 
@@ -224,3 +227,35 @@ async def test_layout_fits_small_and_uses_wide_screens(demo_dir: Path) -> None:
             assert screen.has_class("-wide") is wide
             if wide:
                 assert table.region.x > chart.region.x  # side by side
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["running", "finished"])
+async def test_the_last_record_of_a_rank_is_time_ago_while_the_job_runs(
+    tmp_path: Path, running: bool
+) -> None:
+    """In a live job every rank's time since the start reads alike; the silence does not."""
+    last = {0: 20, 1: 12}  # rank 1 fell silent 8 samples (4 s) before rank 0
+    for rank, count in last.items():
+        records = [
+            v3_record(i, session_id=f"r{rank}", job_id="j", rank=rank, world_size=2)
+            for i in range(count)
+        ]
+        write_sink(
+            tmp_path / f"rank-{rank}",
+            [(f"r{rank}", records)],
+            final_status=(None if running else "completed"),
+        )
+    ends = {r: v3_record(n - 1)["timestamp_ns"] for r, n in last.items()}
+    now = datetime.fromtimestamp((ends[0] + 1_000_000_000) / 1e9)  # 1 s after rank 0's last
+    app = make_app([tmp_path], follow=False, clock=lambda: now)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("enter")
+        await loaded(app, pilot)
+        cells = column(app.screen.query_one(RankTable), "Last record")
+    if running:
+        gap = (ends[0] - ends[1]) / 1e9
+        assert cells == ["1.0 s ago", f"{gap + 1:.1f} s ago"]
+    else:
+        origin = min(v3_record(0)["timestamp_ns"] - 1, v3_record(0)["timestamp_ns"])
+        assert cells == [f"{(e - origin) / 1e9:.3f}s" for e in ends.values()]

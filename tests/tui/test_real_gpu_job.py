@@ -7,6 +7,7 @@ What the screen says is compared with the records and the OOM message themselves
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from stormlog_core.browse import format_bytes
 from stormlog_tui.app import make_app
 from stormlog_tui.screens import DetailScreen
-from stormlog_tui.widgets import PhaseTable, RankTable, SessionsTable
+from stormlog_tui.widgets import EventsView, PhaseTable, RankTable, SessionsTable
 
 from . import real_gpu_capture as raw
 from .conftest import fixed_clock, loaded, screen_text
@@ -98,7 +99,7 @@ async def test_rank_table_counts_alerts_apart_from_load_warnings_and_degraded_ti
         ]
         seconds = (stamps[1] - stamps[0]) / 1e9
         cells = {label.strip(" ●⚠✖"): cell for label, cell in degraded.items()}
-        assert cells.pop(str(flaky)) == f"{seconds:.0f}s" and seconds > 0.9
+        assert cells.pop(str(flaky)) == f"{seconds:.1f} s" and seconds > 0.9
         assert set(cells.values()) == {"-"}  # the others were healthy
 
 
@@ -171,3 +172,26 @@ async def test_the_chart_shows_the_degraded_collector_apart_from_gaps() -> None:
         await loaded(app, pilot)
         axis = next(line for line in screen_text(app).splitlines() if "└" in line)
         assert "░" not in axis
+
+
+async def test_times_of_a_two_second_run_read_in_milliseconds() -> None:
+    """On a 2 s capture, whole seconds would put every event at 0s, 1s or 2s."""
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        leak = raw.truth()["leak_rank"]
+        [line] = [x for x in screen_text(app).splitlines() if f"rank {leak} diverges" in x]
+        since = re.search(r"since (\d+\.\d{3})s", line)
+        assert since and 0 < float(since[1]) < 2.5, line
+        events = screen.query_one(EventsView)
+        times = column(events, "Time")
+        assert times and all(re.fullmatch(r"\d\.\d{3}s", t) for t in times), times[:5]
+        origin = raw.origin_ns()
+        expected = {
+            f"{(int(x.record['timestamp_ns']) - origin) / 1e9:.3f}s"
+            for x in raw.lines()
+            if x.record["event_type"] != "sample"
+        }
+        assert set(times) <= expected and len(set(times)) > 20
+        gaps = column(screen.query_one(RankTable), "Longest gap")
+        assert all(re.fullmatch(r"[\d.]+ (ms|s)", g) for g in gaps), gaps

@@ -136,8 +136,8 @@ class JobStats:
                 continue
             onset = ""
             if verdict.onset_ns is not None and stats.first_seen_ns is not None:
-                since = (verdict.onset_ns - stats.first_seen_ns) / 1e9
-                onset = f", diverging from {since:.1f} s after its first record"
+                since = format_duration(verdict.onset_ns - stats.first_seen_ns)
+                onset = f", diverging from {since} after its first record"
             lines.append(f"  outlier: rank {stats.rank}{onset}")
             lines += [f"    {reason}" for reason in verdict.reasons]
         if not self.outliers and len(self.ranks) >= MIN_PEERS:

@@ -26,6 +26,7 @@ from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
 from stormlog_core.schema.units import (
     counted,
     format_bytes,
+    format_duration,
     format_iso_utc,
     format_rate,
     format_signed_bytes,
@@ -52,6 +53,7 @@ __all__ = [
     "discover",
     "downsample_minmax",
     "format_bytes",
+    "format_duration",
     "format_iso_utc",
     "format_rate",
     "format_signed_bytes",

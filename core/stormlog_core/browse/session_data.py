@@ -78,6 +78,11 @@ class SessionData:
         return self.summary.session_id
 
     @property
+    def running(self) -> bool:
+        """The session is still marked running (its writer has not closed it)."""
+        return self.summary.status == STATUS_RUNNING
+
+    @property
     def display_status(self) -> str:
         """``stale`` for a running session whose writer seems gone, else the status."""
         return (

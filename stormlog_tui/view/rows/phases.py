@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stormlog_core.analysis import PhaseInterval, phase_table, session_intervals
-from stormlog_core.browse import SessionData
+from stormlog_core.browse import SessionData, counted
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.formats import signed_bytes_or_dash
+from stormlog_tui.view.rank_lists import ranks_label
 
 Span = tuple[int, int]
 
@@ -104,3 +105,12 @@ def group_phase_rows(group: DetailGroup, ranks: Sequence[int] | None) -> list[Ph
         return phase_rows(sessions)
     except Exception:  # core's statistics must never take the browser down
         return []
+
+
+def phases_title(count: int, ranks: Sequence[int] | None) -> str:
+    """``12 phases of ranks 0-3``, ``1 phase of rank 5``, ``3 phases of every rank``."""
+    if ranks is None:
+        of = "every rank"
+    else:
+        of = f"{'rank' if len(ranks) == 1 else 'ranks'} {ranks_label(tuple(ranks))}"
+    return f"{counted(count, 'phase')} of {of}"
