@@ -75,6 +75,7 @@ ANALYSIS_ALL = [
     "degraded_intervals",
     "format_ranks",
     "group_jobs",
+    "headroom_at_peak",
     "job_report",
     "job_stats",
     "oom_lines",

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from stormlog_core.analysis import RankTimeline, degraded_intervals
+from stormlog_core.analysis import RankTimeline, degraded_intervals, headroom_at_peak
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.ticks import time_ticks
@@ -83,7 +83,11 @@ class ChartData:
     """Everything the chart widget hands to plotext, in seconds and display units."""
 
     lines: list[ChartLine] = field(default_factory=list)
+    #: The device total in display units (the limit line), and in bytes with the least
+    #: headroom a charted rank had at its peak of device memory used.
     limit: float | None = None
+    limit_bytes: float | None = None
+    headroom_bytes: float | None = None
     unit: str = "GiB"
     y_max: float = 1.0
     x_min: float = 0.0
@@ -214,6 +218,10 @@ def prepare_chart(
     """The chart of ``view.metric`` for the selected ranks, ready for plotext, with the
     view's highlight and the ``degraded`` collector stretches in the window."""
     data = _prepare_lines(tracks, view, events)
+    shown = _selected(tracks, view)
+    data.limit_bytes = _limit(shown)
+    headrooms = [h for h in (headroom_at_peak(t.series) for t in shown) if h is not None]
+    data.headroom_bytes = min(headrooms) if headrooms and data.limit_bytes else None
     data.degraded = spans_in_window(degraded, view)
     if view.highlight is not None:
         data.shaded = spans_in_window(view.highlight.spans, view)

@@ -1,4 +1,5 @@
-"""Axis ticks for time: round steps, labelled as elapsed time or wall clock (pure)."""
+"""Axis ticks: time in round steps, labelled as elapsed time or wall clock; memory in round
+steps of one unit, with the device total at its own value (pure)."""
 
 from __future__ import annotations
 
@@ -83,3 +84,32 @@ def time_ticks(
     else:
         labels = [elapsed_label(p, step) for p in positions]
     return positions, labels
+
+
+#: Round steps of memory: these times a power of ten.
+_MEMORY_MANTISSAS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def _round_step(raw: float) -> float:
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in _MEMORY_MANTISSAS if m * power >= raw * (1 - 1e-9))
+
+
+def _decimals(step: float) -> int:
+    return next((d for d in range(4) if abs(round(step, d) - step) < 1e-9 * step), 3)
+
+
+def memory_ticks(y_max: float, rows: int, limit: float | None) -> tuple[list[float], list[str]]:
+    """Round ticks from 0 to ``y_max`` (in the chart's unit), about one every other of the
+    plot's ``rows``; the device total ``limit`` is a tick at its own value (``24.0``), in
+    place of the round ticks that would share or touch its row."""
+    if not y_max > 0 or not math.isfinite(y_max):
+        return [0.0], ["0"]
+    step = _round_step(y_max / max(2, rows // 2))
+    digits = _decimals(step)
+    ticks = [(i * step, f"{i * step:.{digits}f}") for i in range(int(y_max / step + 1e-9) + 1)]
+    if limit is not None and 0 < limit <= y_max:
+        near = 1.5 * y_max / max(rows, 1)
+        ticks = [t for t in ticks if abs(t[0] - limit) >= near] + [(limit, f"{limit:.1f}")]
+        ticks.sort()
+    return [t[0] for t in ticks], [t[1] for t in ticks]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from stormlog_core.browse import format_bytes
 from stormlog_tui.view.chart_data import ChartData
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.palette import (
@@ -23,25 +24,46 @@ MARK_NAMES = {
     "oom": "OOM",
     "collector": "collector",
     "phase": "phase",
-    "onset": "divergence onset",
-    "degraded": "collector degraded",
+    "onset": "onset",
+    "degraded": "degraded",
 }
+#: The legend's lines at most (the chart keeps the rest of the height).
+LEGEND_LINES = 2
 #: The legend's entry for the ``░`` under the x axis (not an event mark).
 DEGRADED_KEY = "degraded"
 
 
-def legend_text(data: ChartData, dark: bool = True) -> Text:
-    """``━ rank 0  ━ rank 1 ... ─ device total  ▲ alert  ◆ collector  ░ degraded``, and
-    the shaded phase when one is chosen."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+def _item(key: str, key_style: str, words: str | Text) -> Text:
+    item = Text(key + " " if key else "", style=key_style)
+    item.append_text(words if isinstance(words, Text) else Text(words))
+    return item
+
+
+def limit_words(data: ChartData) -> str:
+    """``total 24.0 GiB, headroom 984.0 MiB``: the device total, and the least headroom a
+    charted rank had at its peak of device memory used."""
+    words = "total" if data.limit_bytes is None else f"total {format_bytes(data.limit_bytes)}"
+    if data.headroom_bytes is not None:
+        words += f", headroom {format_bytes(data.headroom_bytes)}"
+    return words
+
+
+def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
+    """``━ rank 0``, ``━ rank 1`` ... ``─ device total 24.0 GiB, headroom 1.2 GiB at peak``,
+    ``▲ alert``, ``◆ collector``, ``░ collector degraded``; the shaded phase first when one
+    is chosen."""
+    items = []
     if data.shaded or data.strong:  # first: the user just chose it
         weak, strong = SHADES["dark" if dark else "light"]
-        text.append(" ", style=f"on {rich_colour(weak)}")
-        text.append(" ", style=f"on {rich_colour(strong)}")
-        text.append_text(literal(f" {data.shade_label}  "))
+        swatch = Text(" ", style=f"on {rich_colour(weak)}")
+        swatch.append(" ", style=f"on {rich_colour(strong)}")
+        swatch.append(" ")
+        swatch.append_text(literal(data.shade_label))
+        items.append(swatch)
     if data.mode == "band":
-        text.append("▒ min–median–max of ", style=rich_colour(BAND_COLOUR))
-        text.append(f"{data.ranks_shown} ranks  ")
+        items.append(
+            _item("▒", rich_colour(BAND_COLOUR), f"min–median–max of {data.ranks_shown} ranks")
+        )
     for line in data.lines:
         if line.role == "band":
             continue
@@ -49,25 +71,52 @@ def legend_text(data: ChartData, dark: bool = True) -> Text:
             colour = METRIC_COLOURS.get(line.label, BAND_COLOUR)
         else:
             colour = rank_colour(line.rank or 0)
-        text.append("━ ", style=rich_colour(colour))
-        text.append(f"{line.label}  ")
+        items.append(_item("━", rich_colour(colour), line.label))
     if data.limit is not None:
-        text.append("─ ", style=rich_colour(LIMIT_COLOUR))
-        text.append("device total  ")
+        items.append(_item("─", rich_colour(LIMIT_COLOUR), limit_words(data)))
     kinds = list(data.marks)
     if data.degraded:  # beside the collector's mark, whose stretches it shows
         at = kinds.index("collector") + 1 if "collector" in kinds else len(kinds)
         kinds.insert(at, DEGRADED_KEY)
     for kind in kinds:
         marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
-        text.append(f"{marker} ", style=rich_colour(colour))
-        text.append(f"{MARK_NAMES.get(kind, kind)}  ")
-    return text
+        items.append(_item(marker, rich_colour(colour), MARK_NAMES.get(kind, kind)))
+    return items
+
+
+def wrap_items(items: list[Text], width: int, max_lines: int = LEGEND_LINES) -> Text:
+    """The items two spaces apart, a new line between two items where the next would pass
+    ``width``, never inside an item; past ``max_lines``, the last line ends with ``…``."""
+    lines: list[Text] = []
+    for item in items:
+        if lines and lines[-1].cell_len + 2 + item.cell_len <= width:
+            lines[-1].append("  ")
+            lines[-1].append_text(item)
+        else:
+            lines.append(item.copy())
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1].append(" …")
+    for line in lines:
+        line.truncate(max(width, 1), overflow="ellipsis")
+    return Text("\n").join(lines)
 
 
 class ChartLegend(Static):
-    """One or two lines under the chart."""
+    """The legend under the chart, wrapped between its items to the widget's width."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._items: list[Text] = []
 
     def show(self, data: ChartData) -> None:
         """Describe ``data``."""
-        show_text(self, legend_text(data, self.app.current_theme.dark))
+        self._items = legend_items(data, self.app.current_theme.dark)
+        self._wrap()
+
+    def on_resize(self) -> None:
+        self._wrap()
+
+    def _wrap(self) -> None:
+        width = self.content_size.width or self.app.size.width - 2
+        show_text(self, wrap_items(self._items, width))

@@ -36,10 +36,13 @@ from stormlog_tui.view.palette import (
     METRIC_COLOURS,
     rank_colour,
 )
+from stormlog_tui.view.ticks import memory_ticks
 from stormlog_tui.widgets.chart_overlay import overlay
 
 #: Columns plotext uses for the y axis labels and the frame.
 AXIS_COLUMNS = 9
+#: Rows of the canvas that are not the plot: the title, the frame's two lines, the x ticks.
+PLOT_FRAME_ROWS = 4
 #: The CSS rules Textual's drawing of a text reads, with their defaults.
 TEXT_RULES: tuple[tuple[str, object], ...] = (
     ("text_align", "left"),
@@ -207,6 +210,7 @@ def plot_canvas(
     _marks(plt, data)
     plt.xlim(data.x_min, data.x_max)
     plt.ylim(0, data.y_max)
+    plt.yticks(*memory_ticks(data.y_max, max(2, height - PLOT_FRAME_ROWS), data.limit))
     positions, labels = data.xticks
     plt.xticks(positions, labels)
     plt.title(title)

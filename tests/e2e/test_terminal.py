@@ -40,7 +40,7 @@ def test_console_script_shows_the_sessions_and_quits_on_q(
     terminal.tmux("send-keys", "-t", "e2e", "Enter")  # drill into the job
     # the chart and its legend come from a worker
     terminal.wait_for(
-        "━ rank 2", "3/3 ranks · showing all", "allocated (GiB)", "Peak alloc", "device total"
+        "━ rank 2", "3/3 ranks · showing all", "allocated (GiB)", "Peak alloc", "─ total "
     )
     terminal.tmux("send-keys", "-t", "e2e", "+")  # zoom in
     assert "(zoomed)" in terminal.wait_for("(zoomed)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from rich.text import Text
 
 from stormlog_core.browse import EventKind, EventRecord, classify_event
 from stormlog_core.browse.series import Series
@@ -21,8 +22,9 @@ from stormlog_tui.view.chart_data import (
 from stormlog_tui.view.detail_group import DetailGroup, make_group
 from stormlog_tui.view.palette import SHADES, rich_colour
 from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_events
-from stormlog_tui.view.ticks import elapsed_label, time_ticks
+from stormlog_tui.view.ticks import elapsed_label, memory_ticks, time_ticks
 from stormlog_tui.view.time_window import TimeWindow
+from stormlog_tui.widgets.chart_legend import wrap_items
 from stormlog_tui.widgets.memory_chart import plot_canvas
 
 GIB = 1024.0**3
@@ -174,3 +176,25 @@ def test_shaded_phase_and_degraded_collector_hide_no_line() -> None:
     styles = {str(span.style) for span in after.spans}
     weak, strong = SHADES["dark"]
     assert {f"on {rich_colour(weak)}", f"on {rich_colour(strong)}"} <= styles
+
+
+def test_memory_ticks_are_round_and_the_device_total_is_labelled_at_its_value() -> None:
+    positions, labels = memory_ticks(25.2, 14, 24.0)  # a 24 GiB device, peak near it
+    assert labels == ["0", "5", "10", "15", "20", "24.0"]
+    assert positions[-1] == 24.0
+    positions, labels = memory_ticks(25.2, 3, 24.0)  # 80x24: three rows of plot
+    assert labels[-1] == "24.0" and labels[0] == "0" and len(labels) <= 3
+    _, labels = memory_ticks(0.9, 10, None)
+    assert labels == ["0.0", "0.2", "0.4", "0.6", "0.8"]
+    _, labels = memory_ticks(84.0, 20, 80.0)  # an 80 GiB device
+    assert labels[-1] == "80.0" and "84" not in " ".join(labels)
+
+
+def test_the_legend_wraps_between_items_never_inside_one() -> None:
+    items = [Text(f"━ rank {r}") for r in range(8)] + [Text("─ total 24.0 GiB, headroom 1 GiB")]
+    wrapped = wrap_items(items, 50, max_lines=9).plain.split("\n")
+    assert all(len(line) <= 50 for line in wrapped)
+    pieces = [piece for line in wrapped for piece in line.split("  ")]
+    assert pieces == [item.plain for item in items]
+    cut = wrap_items(items, 20, max_lines=2).plain.split("\n")
+    assert len(cut) == 2 and cut[-1].endswith("…")

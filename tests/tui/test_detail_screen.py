@@ -72,7 +72,7 @@ async def test_chart_draws_every_rank_with_a_legend_and_limit(demo_dir: Path) ->
         columns = screen.query_one(MemoryChart).columns
         assert all(len(line.x) <= 2 * columns + 4 for line in data.lines)
         legend = str(screen.query_one(ChartLegend).render())
-        assert "rank 7" in legend and "device total" in legend
+        assert "rank 7" in legend and "─ total 80.0 GiB, headroom" in legend
         assert set(data.marks) >= {"alert", "collector", "phase"}
 
 

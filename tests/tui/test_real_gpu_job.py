@@ -7,6 +7,7 @@ What the screen says is compared with the records and the OOM message themselves
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -166,7 +167,7 @@ async def test_the_chart_shows_the_degraded_collector_apart_from_gaps() -> None:
         text = screen_text(app)
         axis = next(line for line in text.splitlines() if "└" in line)
         assert "░" in axis
-        assert "░ collector degraded" in text and "◆ collector" in text
+        assert "░ degraded" in text and "◆ collector" in text
         healthy = next(r for r in range(8) if r != raw.truth()["flaky_collector_rank"])
         await pilot.press("k", *str(healthy), "enter")  # a healthy rank alone
         await loaded(app, pilot)
@@ -195,3 +196,27 @@ async def test_times_of_a_two_second_run_read_in_milliseconds() -> None:
         assert set(times) <= expected and len(set(times)) > 20
         gaps = column(screen.query_one(RankTable), "Longest gap")
         assert all(re.fullmatch(r"[\d.]+ (ms|s)", g) for g in gaps), gaps
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_device_total_is_labelled_on_its_own_row_with_round_ticks(
+    size: tuple[int, int],
+) -> None:
+    totals = {line.record.get("device_total_bytes") for line in raw.lines()}
+    [total] = [t for t in totals if isinstance(t, int)]  # every rank's GPU is the same size
+    shown = format_bytes(total)
+    assert shown == "24.0 GiB"
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        await open_job(pilot)
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        axis = [row for row in text.splitlines() if re.match(r"\s*[\d.]+[┤├]", row)]
+        labels = [row.split("┤")[0].split("├")[0].strip() for row in axis]
+        assert labels[0] == shown.split()[0] and labels[-1] == "0", labels
+        [limit_row] = [row for row in axis if row.lstrip().startswith("24.0")]
+        assert limit_row.count("─") > size[0] // 3  # the total's line is drawn on it
+        rounds = [float(label) for label in reversed(labels[1:])]  # below the total, upwards
+        steps = {b - a for a, b in itertools.pairwise(rounds)}
+        assert len(steps) <= 1 and all(v % 5 == 0 for v in rounds), labels  # 0, 5, 10 ...
+        assert f"total {shown}, headroom" in text

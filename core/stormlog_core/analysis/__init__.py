@@ -11,7 +11,7 @@ from stormlog_core.analysis.collector import DegradedInterval, degraded_interval
 from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats, job_stats
 from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
 from stormlog_core.analysis.phases import PhaseInterval, PhaseStats, phase_table, session_intervals
-from stormlog_core.analysis.rank_stats import RankStats, rank_stats
+from stormlog_core.analysis.rank_stats import RankStats, headroom_at_peak, rank_stats
 from stormlog_core.analysis.report import (
     coverage_lines,
     job_report,
@@ -34,6 +34,7 @@ __all__ = [
     "degraded_intervals",
     "format_ranks",
     "group_jobs",
+    "headroom_at_peak",
     "job_report",
     "job_stats",
     "oom_lines",

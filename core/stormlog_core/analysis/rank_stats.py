@@ -86,7 +86,7 @@ def rank_stats(timeline: RankTimeline) -> RankStats:
         records=len(series),
         **_peaks_and_finals(series),
         device_total_bytes=_peak(series.values["device_total_bytes"]),
-        headroom_bytes=_headroom(series),
+        headroom_bytes=headroom_at_peak(series),
         growth_bytes_per_s=robust_slope(
             series.timestamp_ns, series.values["allocator_allocated_bytes"]
         ),
@@ -146,7 +146,7 @@ def _final(column: FloatArray) -> int | None:
     return int(column[present[-1]]) if len(present) else None
 
 
-def _headroom(series: Series) -> int | None:
+def headroom_at_peak(series: Series) -> int | None:
     """Device total minus used at the peak of used (the total there, else the max total)."""
     used = series.values["device_used_bytes"]
     peak = _peak(used)
