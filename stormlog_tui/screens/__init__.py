@@ -1,9 +1,10 @@
-"""The app's screens: sessions (the first), detail (a job or session), jobs, help, and the
-record view."""
+"""The app's screens: sessions (the first), detail (a job or session), jobs, help, the
+record view and the rank details."""
 
 from stormlog_tui.screens.detail_screen import DetailScreen
 from stormlog_tui.screens.help_screen import HelpScreen
 from stormlog_tui.screens.jobs_screen import JobsScreen
+from stormlog_tui.screens.rank_screen import RankScreen
 from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
 from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.screens.sessions_screen import SessionsScreen
@@ -21,6 +22,7 @@ SCREEN_STYLES = [
         JobsScreen,
         DetailScreen,
         RecordScreen,
+        RankScreen,
         HelpScreen,
         RanksPromptScreen,
     )
@@ -31,6 +33,7 @@ __all__ = [
     "DetailScreen",
     "HelpScreen",
     "JobsScreen",
+    "RankScreen",
     "RanksPromptScreen",
     "RecordScreen",
     "SessionsScreen",

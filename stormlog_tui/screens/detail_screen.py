@@ -30,9 +30,11 @@ from stormlog_tui.export import try_export
 from stormlog_tui.messages import DetailReady, EventsReady, ExportFinished, PhasesReady
 from stormlog_tui.screens.charted_screen import ChartedScreen
 from stormlog_tui.screens.data_screen import Handoff, worker_turn
+from stormlog_tui.screens.rank_screen import RankScreen
 from stormlog_tui.screens.record_screen import RecordScreen
 from stormlog_tui.view.detail_group import DetailGroup, group_by_key, live_now_ns
 from stormlog_tui.view.detail_lines import divergence_text, header_text
+from stormlog_tui.view.rank_detail import detail_row, rank_detail_text
 from stormlog_tui.view.record_view import event_source
 from stormlog_tui.view.rows.events import EventRow, EventTexts, event_rows, filter_events
 from stormlog_tui.view.rows.phases import group_phase_rows, phases_title
@@ -40,6 +42,7 @@ from stormlog_tui.view.rows.ranks import group_rank_rows
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import (
     ChartLegend,
+    DivergenceLine,
     EventsView,
     FilterBar,
     MemoryChart,
@@ -124,7 +127,7 @@ class DetailScreen(ChartedScreen):
         with Horizontal(id="body"):
             with Vertical(id="chart-pane"):
                 yield Static(id="chart-header")
-                yield Static(id="divergence")
+                yield DivergenceLine(id="divergence")
                 yield MemoryChart(id="chart")
                 yield ChartLegend(id="legend")
             with TabbedContent(id="tabs"):
@@ -222,7 +225,7 @@ class DetailScreen(ChartedScreen):
             if rank is not None:
                 table.select_key(str(rank))  # the rank that matters, one enter from its chart
         divergence = divergence_text(self.rank_rows, self.group)
-        line = self.query_one("#divergence", Static)
+        line = self.query_one(DivergenceLine)
         show_text(line, divergence)
         line.display = bool(divergence)
 
@@ -274,6 +277,13 @@ class DetailScreen(ChartedScreen):
         """Back to the previous screen."""
         self.app.pop_screen()
 
+    def on_rank_table_details_wanted(self, event: RankTable.DetailsWanted) -> None:
+        """Everything about a rank (the first outlier when none is named), in a panel."""
+        row = detail_row(self.rank_rows, event.rank)
+        if row is not None and self.group is not None:
+            body = rank_detail_text(row, self.group)
+            self.app.push_screen(RankScreen(f"rank {row.rank} · {self.group.title}", body))
+
     def action_switch_tab(self) -> None:
         """Switch between the rank table, the events and the phases."""
         tabs = self.query_one(TabbedContent)
@@ -302,16 +312,11 @@ class DetailScreen(ChartedScreen):
         if event.done:
             view.focus()
 
-    def action_export(self, fmt: str) -> None:
-        """Export the charted ranks in the current window to a file in the cwd."""
-        if self.group is not None:
-            self._export(self.group, fmt, self.ranks, self.window)
-
     @work(thread=True, group="export", description="export the charted ranks")
-    def _export(
-        self, group: DetailGroup, fmt: str, ranks: tuple[int, ...] | None, window: TimeWindow
-    ) -> None:
-        path, count, error = try_export(
-            group, ranks, window.start_ns, window.end_ns, Path.cwd(), fmt
-        )
-        self.post_message(ExportFinished(path, count, error))
+    def action_export(self, fmt: str) -> None:
+        """Export the charted ranks in the current window to a file in the cwd (in a thread:
+        the window and ranks are read once, as they are when the key is pressed)."""
+        group, ranks, window = self.group, self.ranks, self.window
+        if group is not None:
+            done = try_export(group, ranks, window.start_ns, window.end_ns, Path.cwd(), fmt)
+            self.post_message(ExportFinished(*done))

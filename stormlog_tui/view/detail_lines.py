@@ -85,7 +85,7 @@ def divergence_text(rows: Sequence[RankRow], group: DetailGroup) -> Text:
             since = format_elapsed(row.onset_ns - group.origin_ns, group.end_ns - group.origin_ns)
             text.append(f" since {since}", style="bold red")
         reasons = [r.removeprefix(f"rank {row.rank}: ") for r in row.reasons]
-        more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        more = f" (+{len(reasons) - 1} more: i)" if len(reasons) > 1 else ""
         text.append_text(literal(f": {reasons[0]}{more}" if reasons else ""))
         lines.append(text)
     return Text("\n").join(lines)

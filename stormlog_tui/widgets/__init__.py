@@ -1,6 +1,7 @@
 """The app's widgets, one module per widget."""
 
 from stormlog_tui.widgets.chart_legend import ChartLegend
+from stormlog_tui.widgets.divergence_line import DivergenceLine
 from stormlog_tui.widgets.events_view import EventsView
 from stormlog_tui.widgets.filter_bar import FilterBar
 from stormlog_tui.widgets.memory_chart import MemoryChart
@@ -12,6 +13,7 @@ from stormlog_tui.widgets.warnings_panel import WarningsPanel
 
 __all__ = [
     "ChartLegend",
+    "DivergenceLine",
     "EventsView",
     "FilterBar",
     "MemoryChart",

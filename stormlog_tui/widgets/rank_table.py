@@ -67,7 +67,15 @@ class RankTable(SortableTable[RankRow]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "focus_rank", "Chart this rank"),
         Binding("space", "toggle_rank", "Add/remove rank", id="toggle_rank"),
+        Binding("i", "rank_details", "Rank details", id="rank_details"),
     ]
+
+    class DetailsWanted(Message):
+        """Show everything about ``rank`` (None: the first outlier, else the cursor's)."""
+
+        def __init__(self, rank: int | None) -> None:
+            super().__init__()
+            self.rank = rank
 
     class RankChosen(Message):
         """Chart only ``rank``."""
@@ -164,6 +172,12 @@ class RankTable(SortableTable[RankRow]):
         row = self.selected()
         if row is not None:
             self.post_message(self.RankChosen(row.rank))
+
+    def action_rank_details(self) -> None:
+        """Show everything about the rank under the cursor."""
+        row = self.selected()
+        if row is not None:
+            self.post_message(self.DetailsWanted(row.rank))
 
     def action_toggle_rank(self) -> None:
         """Add the highlighted rank to the charted list, or take it out."""

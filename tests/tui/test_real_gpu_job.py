@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from stormlog_core.browse import format_bytes
+from stormlog_core.analysis import all_job_stats
+from stormlog_core.browse import format_bytes, load_dataset
 from stormlog_tui.app import make_app
-from stormlog_tui.screens import DetailScreen
+from stormlog_tui.screens import DetailScreen, RankScreen
 from stormlog_tui.widgets import EventsView, PhaseTable, RankTable, SessionsTable
 
 from . import real_gpu_capture as raw
@@ -220,3 +221,34 @@ async def test_the_device_total_is_labelled_on_its_own_row_with_round_ticks(
         steps = {b - a for a, b in itertools.pairwise(rounds)}
         assert len(steps) <= 1 and all(v % 5 == 0 for v in rounds), labels  # 0, 5, 10 ...
         assert f"total {shown}, headroom" in text
+
+
+@pytest.mark.parametrize("how", ["key", "click"])
+async def test_every_reason_and_the_whole_oom_read_in_full_at_80x24(how: str) -> None:
+    """The title line cuts the reasons (+3 more); the rank details have them all, wrapped."""
+    [stats] = all_job_stats(load_dataset([raw.CAPTURE]).sessions)
+    leak = raw.truth()["leak_rank"]
+    reasons = [r.removeprefix(f"rank {leak}: ") for r in stats.verdict(leak).reasons]
+    assert len(reasons) > 1
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_job(pilot)
+        [line] = [x for x in screen_text(app).splitlines() if f"rank {leak} diverges" in x]
+        assert f"(+{len(reasons) - 1} more: i)" in line or line.rstrip().endswith("…")
+        if how == "click":
+            await pilot.click("#divergence")
+        else:
+            assert screen.query_one(RankTable).selected().rank == leak  # type: ignore[union-attr]
+            await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, RankScreen)
+        width = app.screen.query_one("#rank-body").size.width  # the text wraps to it
+        lines = [x.plain for x in app.screen.body.wrap(app.console, width)]
+        assert 60 < width <= 80 and all(len(x) <= width for x in lines)
+        words = " ".join(" ".join(lines).split())
+        for reason in reasons:
+            assert reason in words
+        message = raw.truth()["ranks"][str(leak)]["oom"]["message"]
+        assert "".join(message.split()) in "".join(words.split())  # wrapped, not cut
+        await pilot.press("escape")
+        assert isinstance(app.screen, DetailScreen)  # the job, as it was
