@@ -12,6 +12,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -103,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(for NFS or Lustre, where other hosts' writes are not seen by inotify)",
     )
     parser.add_argument(
+        "--refresh",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        help="redraw live updates at most every SECONDS (default 1; raise it over a slow "
+        "SSH link: what arrives meanwhile is shown at once)",
+    )
+    parser.add_argument(
         "--no-follow",
         action="store_true",
         help="do not follow growing files (by default, paths with a running session are "
@@ -132,6 +140,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(settings.to_toml())
         return EXIT_OK
+    if args.refresh is not None:
+        settings = replace(settings, refresh_seconds=args.refresh)
     args.settings, args.config_problems = settings, problems
     if args.poll is None:
         args.poll = settings.poll_seconds

@@ -6,7 +6,7 @@
     metric = "allocated"      # the job chart's first metric: allocated, reserved, used
     time_axis = "elapsed"     # or "wall_clock"
     poll_seconds = 2.0        # follow by polling (as --poll) instead of native watching
-    refresh_seconds = 0.25    # live updates at most this often
+    refresh_seconds = 1.0     # live updates redraw at most this often (as --refresh)
 
     [keys]                    # a binding's id = the keys that run it ("q,ctrl+q")
     quit = "q,ctrl+q"
@@ -49,7 +49,7 @@ class Settings:
     metric: str = "allocated"
     time_axis: str = "elapsed"
     poll_seconds: float | None = None
-    refresh_seconds: float = 0.25
+    refresh_seconds: float = 1.0
     keys: Mapping[str, str] = field(default_factory=dict)
 
     def to_toml(self) -> str:

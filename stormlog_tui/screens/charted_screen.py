@@ -100,9 +100,10 @@ class ChartedScreen(ChartViewScreen):
         """What the chart shows now (None until the group is put together)."""
         if self.group is None:
             return None
+        running = any(s.running for s in self.group.sessions)
         return ChartView(
             start_ns=self.window.start_ns,
-            end_ns=self.window.end_ns,
+            end_ns=self.window.drawn_end_ns(running),
             origin_ns=self.group.origin_ns,
             metric=self.metric,
             ranks=self.ranks,

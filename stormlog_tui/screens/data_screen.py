@@ -134,10 +134,23 @@ class DataScreen(Screen[None]):
     def _shown_changed(self, shown: Shown | None) -> None:
         if shown is None:
             return
-        if self.is_current:
+        if self.in_sight():
             self._data.submit(shown)
         else:
             self._hidden_update = shown
+
+    def in_sight(self) -> bool:
+        """The screen is on top, or shows through the screens above it (a modal dialog).
+        Not Textual's ``is_current``: it counts the screen just below the top one as
+        visible whatever covers it, so a hidden sessions screen kept computing and
+        redrawing under the job screen at every live update (and the whole terminal
+        with it)."""
+        for screen in reversed(self.app.screen_stack):
+            if screen is self:
+                return True
+            if screen.styles.background.a == 1:
+                return False
+        return False
 
     def compute(self) -> object:
         """Start computing what to show from :meth:`take_shown` (a thread worker); its

@@ -10,6 +10,7 @@ units.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from stormlog_core.analysis import RankTimeline, degraded_intervals, headroom_at_peak
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
-from stormlog_tui.view.ticks import time_ticks
+from stormlog_tui.view.ticks import memory_step, time_ticks
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -137,7 +138,8 @@ def _break_gaps(x: FloatArray, y: FloatArray, limit_s: float) -> tuple[FloatArra
 def _line(track: RankTimeline, view: ChartView, field_name: str, scale: float) -> ChartLine:
     part = _slice(track, view)
     stamps = track.series.timestamp_ns[part]
-    x, y = downsample_minmax(stamps, track.series.values[field_name][part], view.columns)
+    window = (float(view.start_ns), float(view.end_ns))
+    x, y = downsample_minmax(stamps, track.series.values[field_name][part], view.columns, window)
     x = (x - view.origin_ns) / 1e9
     bucket_s = (view.end_ns - view.start_ns) / max(view.columns, 1) / 1e9
     x, y = _break_gaps(x, y, max(2.5 * bucket_s, 5 * track.interval_ns / 1e9))
@@ -286,6 +288,15 @@ def _one_rank(track: RankTimeline, view: ChartView, events: Sequence[tuple[int, 
     return data
 
 
+def rounded_top(value: float) -> float:
+    """The top of the memory axis: ``value`` rounded up to a twentieth of itself in round
+    steps, so that a growing peak rescales the chart now and then, not at every update."""
+    if not value > 0 or not np.isfinite(value):
+        return 1.0
+    step = memory_step(value / 20)
+    return math.ceil(value / step - 1e-9) * step
+
+
 def _frame(
     view: ChartView,
     unit: str,
@@ -300,7 +311,7 @@ def _frame(
     return ChartData(
         limit=limit,
         unit=unit,
-        y_max=top * 1.05,
+        y_max=rounded_top(top * 1.05),
         x_min=x_min,
         x_max=x_max,
         xticks=ticks,

@@ -90,7 +90,8 @@ def time_ticks(
 _MEMORY_MANTISSAS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 
-def _round_step(raw: float) -> float:
+def memory_step(raw: float) -> float:
+    """The smallest round step (1, 2, 2.5 or 5 times a power of ten) of at least ``raw``."""
     power = 10.0 ** math.floor(math.log10(raw))
     return next(m * power for m in _MEMORY_MANTISSAS if m * power >= raw * (1 - 1e-9))
 
@@ -105,7 +106,7 @@ def memory_ticks(y_max: float, rows: int, limit: float | None) -> tuple[list[flo
     place of the round ticks that would share or touch its row."""
     if not y_max > 0 or not math.isfinite(y_max):
         return [0.0], ["0"]
-    step = _round_step(y_max / max(2, rows // 2))
+    step = memory_step(y_max / max(2, rows // 2))
     digits = _decimals(step)
     ticks = [(i * step, f"{i * step:.{digits}f}") for i in range(int(y_max / step + 1e-9) + 1)]
     if limit is not None and 0 < limit <= y_max:

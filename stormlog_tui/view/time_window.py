@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stormlog_tui.view.ticks import nice_step
+
 #: The narrowest window a zoom can reach.
 MIN_SPAN_NS = 1_000_000
+#: A live chart's time axis grows in steps of about a quarter of its span.
+ROOM_STEPS = 4
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,18 @@ class TimeWindow:
     def span_ns(self) -> int:
         """The width of the window."""
         return self.end_ns - self.start_ns
+
+    def drawn_end_ns(self, live: bool) -> int:
+        """Where the chart's time axis ends. A live job's full window leaves room on the
+        right, its span rounded up to a round step: new records are drawn into that room
+        and the axis stays put until they reach it (redrawing everything at every update
+        costs a slow SSH link its bandwidth)."""
+        if not live or not self.is_full:
+            return self.end_ns
+        span_s = self.span_ns / 1e9
+        step = nice_step(span_s, ROOM_STEPS)
+        rounded = (int(span_s / step) + 1) * step
+        return self.start_ns + round(rounded * 1e9)
 
     @property
     def is_full(self) -> bool:

@@ -69,12 +69,12 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     COMPONENT_CLASSES: ClassVar[set[str]] = {HEADER, CURSOR, EVEN, ODD}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "choose_row", show=False),  # first: the subclasses' enter leads
-        Binding("up", "cursor_up", show=False),
-        Binding("down", "cursor_down", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("pagedown", "page_down", show=False),
-        Binding("home,ctrl+home", "first_row", show=False),
-        Binding("end,ctrl+end", "last_row", show=False),
+        Binding("up", "move('up')", show=False),
+        Binding("down", "move('down')", show=False),
+        Binding("pageup", "move('page_up')", show=False),
+        Binding("pagedown", "move('page_down')", show=False),
+        Binding("home,ctrl+home", "move('first')", show=False),
+        Binding("end,ctrl+end", "move('last')", show=False),
     ]
 
     def __init__(self, columns: Sequence[Column[RowT]], *, id: str | None = None) -> None:
@@ -118,7 +118,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         """Put the cursor on shown row ``row`` (clamped) and scroll it into view."""
         self.cursor_row = max(0, min(row, len(self.shown_rows) - 1))
         self._scroll_to_cursor(animate)
-        self.refresh()
+        self.redraw_rows()
 
     def refresh_rows(self, changed: Callable[[RowT], bool]) -> None:
         """Draw again the rows for which ``changed(row)`` is true: their cells depend on
@@ -128,7 +128,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             del self._cells[index]
         for key in [key for key in self._lines if key[0] in stale]:
             del self._lines[key]
-        self.refresh()
+        self.redraw_rows()
 
     def set_rows(self, rows: list[RowT], cursor: int = 0) -> None:
         """Show ``rows`` (in this order), the cursor on row ``cursor``."""
@@ -151,32 +151,18 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     def action_choose_row(self) -> None:
         """Enter on a row: nothing here; each table binds enter to what its rows open."""
 
+    def action_move(self, step: str) -> None:
+        """The cursor one row (``up``, ``down``), one screen (``page_up``, ``page_down``),
+        or to the ``first`` or ``last`` row."""
+        page = self._page()
+        moves = {"up": -1, "down": 1, "page_up": -page, "page_down": page}
+        if step in moves:
+            self.move_cursor(row=self.cursor_row + moves[step])
+        else:
+            self.move_cursor(row=0 if step == "first" else len(self.shown_rows) - 1)
+
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
-
-    def action_cursor_up(self) -> None:
-        """One row up."""
-        self.move_cursor(row=self.cursor_row - 1)
-
-    def action_cursor_down(self) -> None:
-        """One row down."""
-        self.move_cursor(row=self.cursor_row + 1)
-
-    def action_page_up(self) -> None:
-        """One screen up."""
-        self.move_cursor(row=self.cursor_row - self._page())
-
-    def action_page_down(self) -> None:
-        """One screen down."""
-        self.move_cursor(row=self.cursor_row + self._page())
-
-    def action_first_row(self) -> None:
-        """To the first row."""
-        self.move_cursor(row=0)
-
-    def action_last_row(self) -> None:
-        """To the last row."""
-        self.move_cursor(row=len(self.shown_rows) - 1)
 
     def _scroll_to_cursor(self, animate: bool = False) -> None:
         if not self.size.height:  # not laid out (or hidden): on_resize scrolls later
@@ -228,8 +214,16 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     def _resize(self) -> None:
         self._generation += 1
         self._lines.clear()
-        self.virtual_size = Size(sum(self._widths()), len(self.shown_rows) + 1)
-        self.refresh()
+        size = Size(sum(self._widths()), len(self.shown_rows) + 1)
+        if size != self.virtual_size:  # setting it restyles and redraws the scroll bars
+            self.virtual_size = size
+        self.redraw_rows()
+
+    def redraw_rows(self) -> None:
+        """Draw the rows again, not the scroll bars (a whole refresh redraws those too, a
+        few kB each time for a slow link; they change only with the size and the scroll)."""
+        content = self.scrollable_content_region
+        self.refresh(Region(0, 0, content.width, content.height))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

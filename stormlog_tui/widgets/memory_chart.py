@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, NamedTuple
 
+from plotext._dict import themes as _PLOTEXT_THEMES  # what textual-plotext registers
 from rich.console import Console
+from rich.style import Style as RichStyle
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.css.styles import RulesMap
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
@@ -82,6 +85,33 @@ def paint_canvas(canvas: Text, look: CanvasLook, console: Console) -> PaintedCan
     return PaintedCanvas(look, content.render_strips(look.width, None, look.style, options))
 
 
+def _cells(strip: Strip) -> list[tuple[str, RichStyle | None]] | None:
+    """Each cell of a line with its style; None when a character is not one cell wide."""
+    cells = [(char, segment.style) for segment in strip for char in segment.text]
+    return cells if len(cells) == strip.cell_length else None
+
+
+def changed_regions(old: PaintedCanvas | None, new: PaintedCanvas | None) -> list[Region] | None:
+    """The parts of the widget that differ between two drawings, one region per changed
+    line from its first to its last changed cell; None when the whole widget must be
+    drawn again (no drawing to compare, another look, another height, wide characters)."""
+    if old is None or new is None or old.look != new.look or len(old.strips) != len(new.strips):
+        return None
+    regions = []
+    for y, (before, after) in enumerate(zip(old.strips, new.strips, strict=True)):
+        if before == after:
+            continue
+        cells_before, cells_after = _cells(before), _cells(after)
+        if cells_before is None or cells_after is None or len(cells_before) != len(cells_after):
+            regions.append(Region(0, y, new.look.width, 1))
+            continue
+        pairs = zip(cells_before, cells_after, strict=True)
+        changed = [x for x, (a, b) in enumerate(pairs) if a != b]
+        if changed:
+            regions.append(Region(changed[0], y, changed[-1] - changed[0] + 1, 1))
+    return regions
+
+
 def _style_of(style: str | Style) -> Style:
     """The style of a span (those of a canvas are styles, never names)."""
     return style if isinstance(style, Style) else Style.parse(style)
@@ -138,9 +168,12 @@ class MemoryChart(PlotextPlot):
         self.post_message(self.Resized(self.columns, self.size.width, self.size.height))
 
     def plot_theme(self) -> str:
-        """The plotext theme that matches the app's theme (registered with plotext)."""
-        self._register_theme(self.app.theme)
-        return self._get_plotext_theme_name(self.app.theme)
+        """The plotext theme that matches the app's theme (registered with plotext once
+        per theme: registering repaints the whole chart, and a slow link pays for it)."""
+        name = self._get_plotext_theme_name(self.app.theme)
+        if name not in _PLOTEXT_THEMES:
+            self._register_theme(self.app.theme)
+        return name
 
     def look(self) -> CanvasLook:
         """How the widget looks now (what :func:`paint_canvas` needs to know)."""
@@ -151,8 +184,13 @@ class MemoryChart(PlotextPlot):
     def show(self, data: ChartData, canvas: Text, painted: PaintedCanvas | None = None) -> None:
         """Show a chart drawn by :func:`plot_canvas` from ``data`` (and ``painted`` into
         lines by :func:`paint_canvas`)."""
+        before = self.painted
         self.data, self.canvas, self.painted = data, canvas, painted
-        self.refresh()
+        regions = changed_regions(before, painted)
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)  # only the cells that changed reach the terminal
 
     def render(self) -> RenderResult:
         return self.canvas

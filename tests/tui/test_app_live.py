@@ -10,7 +10,7 @@ import pytest
 from stormlog_core.testing.writer import SinkWriter
 from stormlog_tui.app import make_app
 from stormlog_tui.cli import build_parser
-from stormlog_tui.widgets import SessionsTable, StatusLine
+from stormlog_tui.widgets import RankTable, SessionsTable, StatusLine
 
 from .conftest import fixed_clock, loaded
 from .test_sessions_table import column
@@ -107,3 +107,28 @@ async def test_a_failing_load_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
             return any("no semaphores" in str(note.message) for note in app._notifications)
 
         await wait_until(pilot, reported)
+
+
+async def test_a_screen_under_the_job_waits_and_catches_up_when_it_comes_back(
+    tmp_path: Path,
+) -> None:
+    """Hidden screens did not wait: the sessions list kept computing and redrawing under
+    the job at every live update, and the whole terminal was written again each time."""
+    writer = running_sink(tmp_path / "sink", 10)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock, poll_seconds=0.2)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(app, pilot)
+        sessions = app.screen
+        table = sessions.query_one(SessionsTable)
+        await pilot.press("enter")
+        await loaded(app, pilot)
+        ranks = app.screen.query_one(RankTable)
+        for index in range(10, 40):
+            writer.append(v3_record(index, session_id="live"))
+        writer.flush()
+        await wait_until(pilot, lambda: column(ranks, "Samples") == ["40"])
+        assert column(table, "Events") == ["10"]  # not computed while hidden
+        await pilot.press("escape")
+        assert app.screen is sessions
+        await wait_until(pilot, lambda: column(table, "Events") == ["40"])
+        writer.close()

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from rich.segment import Segment
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.style import Style
 
-from stormlog_core.browse import EventKind, EventRecord, classify_event
+from stormlog_core.browse import EventKind, EventRecord, classify_event, downsample_minmax
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
@@ -25,7 +29,12 @@ from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_event
 from stormlog_tui.view.ticks import elapsed_label, memory_ticks, time_ticks
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets.chart_legend import wrap_items
-from stormlog_tui.widgets.memory_chart import plot_canvas
+from stormlog_tui.widgets.memory_chart import (
+    CanvasLook,
+    PaintedCanvas,
+    changed_regions,
+    plot_canvas,
+)
 
 GIB = 1024.0**3
 T0 = 1_700_000_000_000_000_000
@@ -198,3 +207,35 @@ def test_the_legend_wraps_between_items_never_inside_one() -> None:
     assert pieces == [item.plain for item in items]
     cut = wrap_items(items, 20, max_lines=2).plain.split("\n")
     assert len(cut) == 2 and cut[-1].endswith("…")
+
+
+def test_a_live_full_window_leaves_room_and_keeps_its_axis_between_steps() -> None:
+    start = 1_700_000_000_000_000_000
+    ends = [TimeWindow.full(start, start + s * 10**9).drawn_end_ns(live=True) for s in (61, 68)]
+    assert ends[0] == ends[1] == start + 90 * 10**9  # 61 s and 68 s of data: a 0-90 s axis
+    finished = TimeWindow.full(start, start + 68 * 10**9)
+    assert finished.drawn_end_ns(live=False) == finished.end_ns
+    zoomed = finished.zoom(0.5)
+    assert zoomed.drawn_end_ns(live=True) == zoomed.end_ns  # a zoom is the user's window
+
+
+def test_buckets_over_the_window_keep_drawn_points_as_points_are_appended() -> None:
+    x = np.arange(0, 1000, dtype=np.float64)
+    y = np.sin(x / 30)
+    window = (0.0, 2000.0)
+    before = downsample_minmax(x[:700], y[:700], 50, window)
+    after = downsample_minmax(x, y, 50, window)
+    kept = before[0] < 680  # the buckets the appended points do not reach
+    assert np.array_equal(before[0][kept], after[0][: kept.sum()])
+    assert np.array_equal(before[1][kept], after[1][: kept.sum()])
+
+
+def test_only_the_changed_cells_of_a_chart_are_drawn_again() -> None:
+    look = CanvasLook(10, Style(), (), ("left", "top"))
+    old = PaintedCanvas(look, [Strip([Segment("0123456789")]), Strip([Segment("abcdefghij")])])
+    new = PaintedCanvas(look, [Strip([Segment("0123456789")]), Strip([Segment("abcXYfghij")])])
+    assert changed_regions(old, new) == [Region(3, 1, 2, 1)]
+    assert changed_regions(old, old) == []
+    assert changed_regions(None, new) is None
+    taller = PaintedCanvas(look, [*new.strips, Strip([Segment("x")])])
+    assert changed_regions(old, taller) is None

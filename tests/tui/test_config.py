@@ -46,7 +46,7 @@ def test_print_config_and_a_bad_file_never_stop_the_program(
     path.write_text('time_axis = "wall_clock"\nrefresh_seconds = -1\n')
     assert main(["--config", str(path), "--print-config"]) == 0
     captured = capsys.readouterr()
-    assert 'time_axis = "wall_clock"' in captured.out and "refresh_seconds = 0.25" in captured.out
+    assert 'time_axis = "wall_clock"' in captured.out and "refresh_seconds = 1.0" in captured.out
     assert f"{path}:2: refresh_seconds: must be a number of seconds" in captured.err
     printed = tmp_path / "printed.toml"
     printed.write_text(captured.out)

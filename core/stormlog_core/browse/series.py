@@ -187,11 +187,16 @@ def nan_peak(column: FloatArray) -> float | None:
 
 
 def downsample_minmax(
-    x: IntArray | FloatArray, y: FloatArray, buckets: int
+    x: IntArray | FloatArray,
+    y: FloatArray,
+    buckets: int,
+    x_range: tuple[float, float] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """At most ``2 * buckets`` points of ``(x, y)`` keeping each bucket's min and max.
 
-    Buckets split the x range evenly. Each non-empty bucket contributes two points: its
+    Buckets split ``x_range`` evenly (by default the range of ``x``; a chart passes its
+    window, so that the buckets of the points already drawn stay the same as points are
+    appended). Each non-empty bucket contributes two points: its
     minimum at the bucket's first timestamp and its maximum at its last, so a one-sample
     spike survives; an all-null bucket contributes NaNs (a gap in the chart). ``x`` must be
     sorted.
@@ -201,8 +206,10 @@ def downsample_minmax(
     yf = np.asarray(y, dtype=np.float64)
     if n <= 2 * buckets or buckets <= 0:
         return xf, yf
-    edges = np.linspace(xf[0], xf[-1], buckets + 1)
+    lo, hi = (xf[0], xf[-1]) if x_range is None else x_range
+    edges = np.linspace(lo, hi, buckets + 1)
     starts = np.unique(np.searchsorted(xf, edges[:-1], side="left"))
+    starts[0] = 0  # points before ``x_range`` (rounding) join the first bucket
     starts = starts[starts < n]
     ends = np.append(starts[1:], n) - 1
     out_x = np.empty(2 * len(starts))
