@@ -1,0 +1,224 @@
+"""One SSH connection per host, reused for all its paths, with the user's own configuration.
+
+``~/.ssh/config`` (host aliases, ``HostName``, ``Port``, ``User``, ``IdentityFile``,
+``ProxyJump``...), the keys and the agent are asyncssh's defaults. ``known_hosts`` is
+always checked: a host whose key is unknown or changed is refused, never accepted, and
+nothing is read from it. No password or keyboard-interactive prompt is ever made (there
+is no terminal to ask on in the full-screen app), and none is stored.
+
+A host that drops is retried with exponential backoff (1 s doubling to 30 s); a refusal
+that a retry cannot cure (host key, authentication, configuration) is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import asyncssh
+
+from stormlog_tui.remote.spec import RemoteSpec
+
+FIRST_RETRY_SECONDS: Final = 1.0
+MAX_RETRY_SECONDS: Final = 30.0
+CONNECT_TIMEOUT_SECONDS: Final = 10.0
+#: SFTP requests in flight per host at once.
+MAX_REQUESTS: Final = 8
+
+CONNECTING, CONNECTED, RETRYING, UNREACHABLE = "connecting", "connected", "retrying", "unreachable"
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """How one host is doing, for the status line."""
+
+    host: str
+    state: str
+    reason: str | None = None
+    retry_at: float | None = None
+
+    def text(self, now: float | None = None) -> str:
+        """``node-17: connected``, ``node-17: unreachable (connection refused), retrying in
+        4 s``, ``node-17: unreachable: host key changed...``."""
+        if self.state == RETRYING and self.retry_at is not None:
+            left = max(0, round(self.retry_at - (time.monotonic() if now is None else now)))
+            return f"{self.host}: unreachable ({self.reason}), retrying in {left} s"
+        if self.state == UNREACHABLE:
+            return f"{self.host}: unreachable: {self.reason}"
+        return f"{self.host}: {self.state}"
+
+
+class Refused(Exception):
+    """A host that a retry will not cure: its message says why and what to do."""
+
+
+def _default_known_hosts() -> str | bytes:
+    path = Path("~/.ssh/known_hosts").expanduser()
+    return str(path) if path.is_file() else b""
+
+
+def client_options(spec: RemoteSpec) -> asyncssh.SSHClientConnectionOptions:
+    """The connection's options: ``~/.ssh/config`` applied, no password ever, host keys
+    always checked (a config saying ``UserKnownHostsFile none`` does not turn that off)."""
+    settings: dict[str, object] = {
+        "host": spec.host,
+        "password_auth": False,
+        "kbdint_auth": False,
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "login_timeout": CONNECT_TIMEOUT_SECONDS,
+        "keepalive_interval": 5,
+        "keepalive_count_max": 3,
+    }
+    if spec.port is not None:
+        settings["port"] = spec.port
+    if spec.user is not None:
+        settings["username"] = spec.user
+    options = asyncssh.SSHClientConnectionOptions(**settings)
+    if options.known_hosts is None:
+        options = asyncssh.SSHClientConnectionOptions(options, known_hosts=_default_known_hosts())
+    return options
+
+
+def _host_key_reason(spec: RemoteSpec, options: asyncssh.SSHClientConnectionOptions) -> str:
+    """Whether the host's key is unknown or changed (known_hosts has another key for it)."""
+    files = options.known_hosts or _default_known_hosts()
+    name = str(options.config.get("Hostname", spec.host))
+    port = options.port if options.port not in (22, ()) else None
+    try:
+        if isinstance(files, (str, list)) and files:
+            keys = asyncssh.read_known_hosts(files).match(name, name, port)[0]
+            if keys:
+                return (
+                    f"its host key changed (known_hosts has another key for {spec.host}): "
+                    "refused, nothing read; if the change is expected, update known_hosts "
+                    f"(ssh-keygen -R), then check with `ssh {spec.host_label}`"
+                )
+    except (OSError, ValueError):
+        pass
+    return (
+        f"its host key is not in known_hosts: refused, nothing read; connect once with "
+        f"`ssh {spec.host_label}` to check and accept it"
+    )
+
+
+def describe(error: BaseException, spec: RemoteSpec, options: object = None) -> tuple[str, bool]:
+    """What went wrong in words, and whether retrying may help."""
+    if isinstance(error, asyncssh.HostKeyNotVerifiable):
+        if isinstance(options, asyncssh.SSHClientConnectionOptions):
+            return _host_key_reason(spec, options), False
+        return "its host key is not trusted (known_hosts): refused, nothing read", False
+    if isinstance(error, asyncssh.PermissionDenied):
+        return (
+            "authentication failed: no key or agent identity was accepted (passwords are "
+            "never asked for; set up a key, e.g. IdentityFile in ~/.ssh/config)",
+            False,
+        )
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve the host name ({error.strerror})", False
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused", True
+    if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
+        return "timed out", True
+    if isinstance(error, (asyncssh.ConnectionLost, BrokenPipeError, ConnectionResetError)):
+        return "connection lost", True
+    if isinstance(error, asyncssh.DisconnectError):
+        return f"disconnected: {error.reason}", True
+    if isinstance(error, OSError):
+        return error.strerror or type(error).__name__, True
+    if isinstance(error, (ValueError, asyncssh.KeyImportError)):
+        return f"SSH configuration: {error}", False
+    return f"{type(error).__name__}: {error}", True
+
+
+class HostLink:
+    """The connection to one host: opened on demand, shared by every root on the host,
+    retried with backoff after a failure."""
+
+    def __init__(self, spec: RemoteSpec, on_status: Callable[[HostStatus], None]) -> None:
+        self.spec = spec
+        self.label = spec.host_label
+        self._on_status = on_status
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._sftp: asyncssh.SFTPClient | None = None
+        self._lock = asyncio.Lock()
+        self.requests = asyncio.Semaphore(MAX_REQUESTS)
+        self._delay = FIRST_RETRY_SECONDS
+        self.retry_at = 0.0
+        self.refused: str | None = None
+        self.status = HostStatus(self.label, CONNECTING)
+
+    def _set(self, status: HostStatus) -> None:
+        self.status = status
+        self._on_status(status)
+
+    async def sftp(self) -> asyncssh.SFTPClient:
+        """The host's SFTP session (connecting first when needed); raises :class:`Refused`
+        or the connection's error, after which :meth:`failed` has been called."""
+        async with self._lock:
+            if self._sftp is not None:
+                return self._sftp
+            if self.refused is not None:
+                raise Refused(self.refused)
+            options = None
+            try:
+                options = await asyncio.get_running_loop().run_in_executor(
+                    None, client_options, self.spec
+                )
+                self._conn = await asyncssh.connect(self.spec.host, options=options)
+                self._sftp = await self._conn.start_sftp_client()
+            except Exception as error:
+                reason, retry = describe(error, self.spec, options)
+                await self._drop()
+                self.failed(reason, retry=retry)
+                raise Refused(reason) from error
+            self._delay = FIRST_RETRY_SECONDS
+            self._set(HostStatus(self.label, CONNECTED))
+            return self._sftp
+
+    def failed(self, reason: str, *, retry: bool = True) -> None:
+        """Say the host is unreachable; retried after the backoff unless it is refused."""
+        if not retry:
+            self.refused = reason
+            self._set(HostStatus(self.label, UNREACHABLE, reason))
+            return
+        self.retry_at = time.monotonic() + self._delay
+        self._set(HostStatus(self.label, RETRYING, reason, self.retry_at))
+        self._delay = min(MAX_RETRY_SECONDS, self._delay * 2)
+
+    async def lost(self, error: BaseException) -> None:
+        """The connection broke during a transfer: drop it and retry later."""
+        reason, _ = describe(error, self.spec)
+        await self._drop()
+        self.failed(reason, retry=True)
+
+    def waiting(self) -> bool:
+        """True while the backoff before the next attempt runs (or the host is refused)."""
+        if self.refused is not None:
+            return True
+        return self._sftp is None and time.monotonic() < self.retry_at
+
+    def tick(self) -> None:
+        """Say the status again (the retry countdown moved)."""
+        if self.status.state == RETRYING:
+            self._on_status(self.status)
+
+    async def _drop(self) -> None:
+        sftp, conn = self._sftp, self._conn
+        self._sftp = self._conn = None
+        if sftp is not None:
+            sftp.exit()
+        if conn is not None:
+            conn.close()
+            try:
+                await asyncio.wait_for(conn.wait_closed(), timeout=2)
+            except (asyncio.TimeoutError, OSError, asyncssh.Error):
+                pass
+
+    async def close(self) -> None:
+        """Close the connection (when the program ends)."""
+        await self._drop()
