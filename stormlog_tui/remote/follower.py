@@ -45,3 +45,8 @@ def load_with_mirror(paths: Sequence[Path], mirror: Mirror) -> Dataset:
     dataset = load_dataset(list(paths))
     mirror.add_warnings(dataset)
     return dataset
+
+
+def loader(mirror: Mirror) -> Callable[[list[Path]], Dataset]:
+    """:func:`load_with_mirror` on ``mirror``, as ``--summary`` and ``--export`` call it."""
+    return lambda paths: load_with_mirror(paths, mirror)

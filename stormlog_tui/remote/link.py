@@ -13,6 +13,7 @@ that a retry cannot cure (host key, authentication, configuration) is not retrie
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Callable
@@ -214,10 +215,8 @@ class HostLink:
             sftp.exit()
         if conn is not None:
             conn.close()
-            try:
+            with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
                 await asyncio.wait_for(conn.wait_closed(), timeout=2)
-            except (asyncio.TimeoutError, OSError, asyncssh.Error):
-                pass
 
     async def close(self) -> None:
         """Close the connection (when the program ends)."""

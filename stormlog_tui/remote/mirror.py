@@ -35,6 +35,7 @@ _CATCH_UP_ROUNDS: Final = 64
 
 T = TypeVar("T")
 
+
 class Mirror:
     """The remote roots of one run, and their hosts."""
 

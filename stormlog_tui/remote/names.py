@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
+from typing import Final, TextIO
 
 from stormlog_tui.remote.spec import RemoteSpec
 
@@ -60,8 +61,6 @@ def register(base: Path, spec: RemoteSpec) -> None:
     _pattern = re.compile("|".join(f"{re.escape(k)}(?=/|$|[^\\w.%@-])" for k in keys))
 
 
-
-
 def shown_text(text: str) -> str:
     """``text`` with every mirror path in it written as the remote path it mirrors."""
     if _pattern is None or not text:
@@ -91,3 +90,24 @@ def remote_host(path: str) -> str | None:
         return None
     match = _pattern.match(path)
     return _HOSTS[match[0]].host_label if match else None
+
+
+class ShownStream:
+    """A text stream that writes mirror paths as the remote paths they mirror (``--summary``
+    and ``--export`` print through it when a path is remote)."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        return self._target.write(shown_text(text))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._target, name)

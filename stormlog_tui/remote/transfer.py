@@ -299,7 +299,9 @@ class RootMirror:
         self.pending |= end < size
         return wrote > 0
 
-    async def _download(self, sftp: asyncssh.SFTPClient, remote: str, local: Path, size: int) -> bool:
+    async def _download(
+        self, sftp: asyncssh.SFTPClient, remote: str, local: Path, size: int
+    ) -> bool:
         """The file from its start (at most a poll's share), under a new inode."""
         end = min(size, PER_FILE_BYTES)
         temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
