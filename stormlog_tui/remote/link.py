@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -63,11 +65,28 @@ def _default_known_hosts() -> str | bytes:
     return str(path) if path.is_file() else b""
 
 
-def client_options(spec: RemoteSpec) -> asyncssh.SSHClientConnectionOptions:
-    """The connection's options: ``~/.ssh/config`` applied, no password ever, host keys
-    always checked (a config saying ``UserKnownHostsFile none`` does not turn that off)."""
+def host_config(spec: RemoteSpec) -> dict[str, object]:
+    """What ``~/.ssh/config`` says of ``spec``'s host (``Hostname``, ``Port``,
+    ``UserKnownHostsFile``...), as asyncssh reads it."""
+    from asyncssh.config import SSHClientConfig
+
+    path = Path("~/.ssh/config").expanduser()
+    paths = [path] if os.access(path, os.R_OK) else []
+    config = SSHClientConfig.load(
+        None, paths, False, False, False, getpass.getuser(), spec.user or (), spec.host,
+        spec.port or (),
+    )  # fmt: skip
+    return {
+        name: config.get(name)
+        for name in ("Hostname", "Port", "UserKnownHostsFile", "GlobalKnownHostsFile")
+    }
+
+
+def client_options(spec: RemoteSpec) -> dict[str, object]:
+    """The connection's options: ``~/.ssh/config`` applied by asyncssh, no password ever,
+    host keys always checked (a config saying ``UserKnownHostsFile none`` does not turn
+    that off: ``~/.ssh/known_hosts`` is read instead)."""
     settings: dict[str, object] = {
-        "host": spec.host,
         "password_auth": False,
         "kbdint_auth": False,
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
@@ -79,40 +98,48 @@ def client_options(spec: RemoteSpec) -> asyncssh.SSHClientConnectionOptions:
         settings["port"] = spec.port
     if spec.user is not None:
         settings["username"] = spec.user
-    options = asyncssh.SSHClientConnectionOptions(**settings)
-    if options.known_hosts is None:
-        options = asyncssh.SSHClientConnectionOptions(options, known_hosts=_default_known_hosts())
-    return options
+    if host_config(spec)["UserKnownHostsFile"] == []:
+        settings["known_hosts"] = _default_known_hosts()
+    return settings
 
 
-def _host_key_reason(spec: RemoteSpec, options: asyncssh.SSHClientConnectionOptions) -> str:
+def _known_hosts_files(config: dict[str, object]) -> list[str]:
+    files = [
+        str(Path(str(name)).expanduser())
+        for key in ("UserKnownHostsFile", "GlobalKnownHostsFile")
+        for name in (config.get(key) or [])  # type: ignore[attr-defined]
+    ]
+    default = _default_known_hosts()
+    return files or ([default] if isinstance(default, str) else [])
+
+
+def _host_key_reason(spec: RemoteSpec) -> str:
     """Whether the host's key is unknown or changed (known_hosts has another key for it)."""
-    files = options.known_hosts or _default_known_hosts()
-    name = str(options.config.get("Hostname", spec.host))
-    port = options.port if options.port not in (22, ()) else None
     try:
-        if isinstance(files, (str, list)) and files:
-            keys = asyncssh.read_known_hosts(files).match(name, name, port)[0]
-            if keys:
-                return (
-                    f"its host key changed (known_hosts has another key for {spec.host}): "
-                    "refused, nothing read; if the change is expected, update known_hosts "
-                    f"(ssh-keygen -R), then check with `ssh {spec.host_label}`"
-                )
-    except (OSError, ValueError):
-        pass
+        config = host_config(spec)
+        name = str(config.get("Hostname") or spec.host)
+        port = config.get("Port") or spec.port
+        files = [path for path in _known_hosts_files(config) if Path(path).is_file()]
+        known = asyncssh.read_known_hosts(files) if files else None
+        keys = known.match(name, name, port if port != 22 else None)[0] if known else ()  # type: ignore[arg-type]
+    except (OSError, ValueError, KeyError):
+        keys = ()
+    if keys:
+        return (
+            f"its host key changed (known_hosts has another key for {spec.host}): refused, "
+            "nothing read; if the change is expected, remove the old key "
+            f"(ssh-keygen -R), then check with `ssh {spec.host_label}`"
+        )
     return (
-        f"its host key is not in known_hosts: refused, nothing read; connect once with "
+        "its host key is not in known_hosts: refused, nothing read; connect once with "
         f"`ssh {spec.host_label}` to check and accept it"
     )
 
 
-def describe(error: BaseException, spec: RemoteSpec, options: object = None) -> tuple[str, bool]:
+def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
     """What went wrong in words, and whether retrying may help."""
     if isinstance(error, asyncssh.HostKeyNotVerifiable):
-        if isinstance(options, asyncssh.SSHClientConnectionOptions):
-            return _host_key_reason(spec, options), False
-        return "its host key is not trusted (known_hosts): refused, nothing read", False
+        return _host_key_reason(spec), False
     if isinstance(error, asyncssh.PermissionDenied):
         return (
             "authentication failed: no key or agent identity was accepted (passwords are "
@@ -165,15 +192,13 @@ class HostLink:
                 return self._sftp
             if self.refused is not None:
                 raise Refused(self.refused)
-            options = None
+            loop = asyncio.get_running_loop()
             try:
-                options = await asyncio.get_running_loop().run_in_executor(
-                    None, client_options, self.spec
-                )
-                self._conn = await asyncssh.connect(self.spec.host, options=options)
+                settings = await loop.run_in_executor(None, client_options, self.spec)
+                self._conn = await asyncssh.connect(self.spec.host, **settings)
                 self._sftp = await self._conn.start_sftp_client()
             except Exception as error:
-                reason, retry = describe(error, self.spec, options)
+                reason, retry = await loop.run_in_executor(None, describe, error, self.spec)
                 await self._drop()
                 self.failed(reason, retry=retry)
                 raise Refused(reason) from error
