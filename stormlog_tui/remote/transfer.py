@@ -24,6 +24,7 @@ import contextlib
 import os
 import posixpath
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ MAX_FILES: Final = 20_000
 #: Bytes mirrored per run at most, unless STORMLOG_TUI_REMOTE_MAX_BYTES says otherwise.
 DEFAULT_MAX_BYTES: Final = 4 << 30
 _TEMP_SUFFIX: Final = ".stormlog-part"
+#: SFTP (version 3, OpenSSH's) gives modification times in whole seconds (and a margin).
+_MTIME_RESOLUTION: Final = 1.1
 
 
 def max_mirror_bytes() -> int:
@@ -121,6 +124,10 @@ class RootMirror:
         self.budget = budget
         #: Remote path -> (size, mtime) when it was last mirrored whole.
         self._seen: dict[str, tuple[int, int]] = {}
+        #: Documents downloaded with a (size, mtime) not yet known final, and when: SFTP
+        #: gives whole seconds, so a rewrite within the same second keeps both; such a
+        #: document is downloaded once more a second later.
+        self._unsettled: dict[str, tuple[tuple[int, int], float]] = {}
         #: File-level warnings, by file and reason (said at every load).
         self.file_warnings: dict[str, LoadWarning] = {}
         #: What stops the root from being read now (None: it was read).
@@ -241,11 +248,14 @@ class RootMirror:
             have: int | None = local.stat().st_size
         except FileNotFoundError:
             have = None
-        if have == size and self._seen.get(remote) == key:
+        document = telemetry_kind(local.name) == "json"
+        if have == size and self._seen.get(remote) == key and not self._recheck(remote, key):
             return False
         try:
-            if telemetry_kind(local.name) == "json":
+            if document:
+                started = time.monotonic()
                 changed = await self._whole(sftp, remote, local, size)
+                self._settle(remote, key, started)
             else:
                 changed = await self._append(sftp, remote, local, size, have)
         except asyncssh.SFTPError as error:
@@ -264,6 +274,18 @@ class RootMirror:
         except FileNotFoundError:
             pass
         return changed
+
+    def _recheck(self, remote: str, key: tuple[int, int]) -> bool:
+        """Whether a document's download may predate a rewrite in the same second."""
+        pending = self._unsettled.get(remote)
+        return pending is not None and (pending[0] != key or time.monotonic() >= pending[1])
+
+    def _settle(self, remote: str, key: tuple[int, int], started: float) -> None:
+        pending = self._unsettled.get(remote)
+        if pending is not None and pending[0] == key and started >= pending[1]:
+            del self._unsettled[remote]  # downloaded over a second after: final
+        elif pending is None or pending[0] != key:
+            self._unsettled[remote] = (key, started + _MTIME_RESOLUTION)
 
     async def _read(self, handle: asyncssh.SFTPClientFile, start: int, end: int) -> bytes:
         return await handle.read(end - start, start) if end > start else b""
