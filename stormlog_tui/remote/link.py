@@ -152,7 +152,8 @@ def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
         return "connection refused", True
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
         return "timed out", True
-    if isinstance(error, (asyncssh.ConnectionLost, BrokenPipeError, ConnectionResetError)):
+    lost = (asyncssh.ConnectionLost, asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection)
+    if isinstance(error, (*lost, BrokenPipeError, ConnectionResetError, EOFError)):
         return "connection lost", True
     if isinstance(error, asyncssh.DisconnectError):
         return f"disconnected: {error.reason}", True
