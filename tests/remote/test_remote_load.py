@@ -184,3 +184,12 @@ def test_export_reads_the_records_through_ssh(tmp_path: Path, ssh_client: Path) 
     )  # fmt: skip
     assert output.read_bytes() == local.read_bytes()
     assert f"node-a:{first}/rank-2/segment-000001.jsonl" in result.stderr
+
+
+def test_remote_file_names_are_printed_as_data(tmp_path: Path, ssh_client: Path) -> None:
+    first = tmp_path / "data"
+    write_job(JobSpec(ranks=1, samples_per_rank=5), first)
+    (first / "evil\x1b[2J.jsonl").write_bytes(b'{"schema_version": 3, "event_type"\n')
+    result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
+    assert "\x1b" not in result.stdout + result.stderr
+    assert f"node-a:{first}/evil\\x1b[2J.jsonl" in result.stdout
