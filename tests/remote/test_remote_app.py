@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tui.conftest import fixed_clock, loaded
+from tui.test_app_live import wait_until
+from tui.test_sessions_table import column
 
 from remote.sshd import Sshd
 from remote.test_remote_follow import LiveRanks
@@ -12,9 +15,6 @@ from stormlog_tui.app import make_app
 from stormlog_tui.remote.mirror import Mirror
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.widgets import SessionsTable, StatusLine, WarningsPanel
-from tui.conftest import fixed_clock, loaded
-from tui.test_app_live import wait_until
-from tui.test_sessions_table import column
 
 pytestmark = [pytest.mark.remote, pytest.mark.anyio]
 

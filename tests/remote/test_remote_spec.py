@@ -46,7 +46,7 @@ def test_an_existing_local_file_with_a_colon_stays_local(
     "text", ["ssh://node-17", "ssh://node-17:99999/x", "ssh://:22/x", "ssh://bad host/x"]
 )
 def test_a_bad_ssh_address_is_a_clear_error(text: str) -> None:
-    with pytest.raises(ValueError, match="ssh://|host"):
+    with pytest.raises(ValueError, match=r"ssh://|host"):
         parse_remote(text)
 
 
