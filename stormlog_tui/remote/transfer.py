@@ -138,6 +138,9 @@ class RootMirror:
         self.read_once = False
         #: Some file has more bytes than one poll took.
         self.pending = False
+        #: One sync of a root at a time (a reload's sync may meet a follow poll): two
+        #: appending the same bytes would duplicate them.
+        self._busy = asyncio.Lock()
 
     def _note(self, key: str, warning: LoadWarning) -> None:
         """A file-level warning, once per file and reason."""
@@ -147,6 +150,10 @@ class RootMirror:
 
     async def sync(self, sftp: asyncssh.SFTPClient) -> bool:
         """Mirror what changed; True when the mirror changed. Connection errors propagate."""
+        async with self._busy:
+            return await self._sync(sftp)
+
+    async def _sync(self, sftp: asyncssh.SFTPClient) -> bool:
         self.pending = False
         try:
             async with self.link.requests:

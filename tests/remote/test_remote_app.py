@@ -42,11 +42,15 @@ async def test_the_status_line_says_how_each_host_is(
             )
             live.write(5)
             await wait_until(pilot, lambda: column(table, "Events") == ["15", "15"])
+            await pilot.press("r")  # a reload syncs while the hosts are being polled
+            await loaded(app, pilot)
+            live.write(5)
+            await wait_until(pilot, lambda: column(table, "Events") == ["20", "20"])
             sshd.stop()
             await wait_until(
                 pilot,
                 lambda: "node-a: unreachable (connection lost), retrying in" in str(line.render()),
             )
-            assert column(table, "Events") == ["15", "15"]  # the view keeps its data
+            assert column(table, "Events") == ["20", "20"]  # the view keeps its data
     finally:
         mirror.close()

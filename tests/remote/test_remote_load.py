@@ -193,3 +193,22 @@ def test_remote_file_names_are_printed_as_data(tmp_path: Path, ssh_client: Path)
     result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
     assert "\x1b" not in result.stdout + result.stderr
     assert f"node-a:{first}/evil\\x1b[2J.jsonl" in result.stdout
+
+
+def test_a_host_behind_a_jump_host_is_reached_through_proxyjump(
+    tmp_path: Path, ssh_client: Path, sshd: Sshd
+) -> None:
+    first, _ = split_job(tmp_path / "data")
+    config = ssh_client / ".ssh" / "config"
+    config.write_text(
+        config.read_text()
+        + f"\nHost behind-jump\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.client_key}\n  ProxyJump node-a\n"
+    )
+    mirror = Mirror([RemoteSpec("behind-jump", str(first))])
+    try:
+        dataset = load_with_mirror(mirror.paths, mirror)
+    finally:
+        mirror.close()
+    assert mirror.status_texts() == ["behind-jump: connected"]
+    assert len(dataset.sessions) == 4
