@@ -89,6 +89,7 @@ def client_options(spec: RemoteSpec) -> dict[str, object]:
     settings: dict[str, object] = {
         "password_auth": False,
         "kbdint_auth": False,
+        "ignore_encrypted": True,  # a key with a passphrase: through the agent, never asked
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "login_timeout": CONNECT_TIMEOUT_SECONDS,
         "keepalive_interval": 5,
