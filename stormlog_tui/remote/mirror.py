@@ -84,8 +84,8 @@ class Mirror:
         return [status.text() for status in self.statuses()]
 
     def any_read(self) -> bool:
-        """Whether some root was read over SSH (not only refused or unreachable)."""
-        return any(root.read_once and root.problem is None for root in self.roots)
+        """Whether some host could be read (a path missing there is the loader's to say)."""
+        return any(root.read_once for root in self.roots)
 
     def warnings(self) -> list[LoadWarning]:
         """For a load: a warning per root that cannot be read now, and what the transfers
