@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import math
 import os
 import socket
 import time
@@ -49,7 +50,7 @@ class HostStatus:
         """``node-17: connected``, ``node-17: unreachable (connection refused), retrying in
         4 s``, ``node-17: unreachable: host key changed...``."""
         if self.state == RETRYING and self.retry_at is not None:
-            left = max(0, round(self.retry_at - (time.monotonic() if now is None else now)))
+            left = max(1, math.ceil(self.retry_at - (time.monotonic() if now is None else now)))
             return f"{self.host}: unreachable ({self.reason}), retrying in {left} s"
         if self.state == UNREACHABLE:
             return f"{self.host}: unreachable: {self.reason}"
@@ -177,6 +178,9 @@ class HostLink:
         self._sftp: asyncssh.SFTPClient | None = None
         self._lock = asyncio.Lock()
         self.requests = asyncio.Semaphore(MAX_REQUESTS)
+        #: One sync of the host's roots at a time: a reload's sync meeting a follow poll, or
+        #: two overlapping roots, would otherwise append the same bytes twice.
+        self.busy = asyncio.Lock()
         self._delay = FIRST_RETRY_SECONDS
         self.retry_at = 0.0
         self.refused: str | None = None

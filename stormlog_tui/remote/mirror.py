@@ -22,7 +22,7 @@ from typing import Any, Final, TypeVar
 
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.link import HostLink, HostStatus, Refused
-from stormlog_tui.remote.names import mirror_path, shown_path
+from stormlog_tui.remote.names import cache_root, mirror_path, shown_path
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.remote.transfer import Budget, RootMirror, is_connection_error
 
@@ -189,15 +189,16 @@ class Mirror:
         except Refused:
             return False
         changed = False
-        for root in roots:
-            try:
-                changed |= await root.sync(sftp)
-            except Exception as error:
-                if not is_connection_error(error):
-                    root.problem = f"{type(error).__name__}: {error}"
-                    continue
-                await link.lost(error)
-                break
+        async with link.busy:
+            for root in roots:
+                try:
+                    changed |= await root.sync(sftp)
+                except Exception as error:
+                    if not is_connection_error(error):
+                        root.problem = _local_problem(error)
+                        continue
+                    await link.lost(error)
+                    break
         return changed
 
     def start(self) -> None:
@@ -250,6 +251,13 @@ class Mirror:
 
     async def _close_links(self) -> None:
         await asyncio.gather(*(link.close() for link in self.links.values()))
+
+
+def _local_problem(error: Exception) -> str:
+    """What went wrong on this side (the mirror cannot be written...), in words."""
+    if isinstance(error, OSError):
+        return f"cannot write the mirror in {cache_root()}: {error.strerror or error}"
+    return f"{type(error).__name__}: {error}"
 
 
 def sort_warnings(warnings: list[LoadWarning]) -> list[LoadWarning]:

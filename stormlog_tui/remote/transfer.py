@@ -79,7 +79,8 @@ def is_connection_error(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncssh.SFTPError):
         return False
-    return isinstance(error, (asyncssh.Error, OSError, EOFError, asyncio.TimeoutError))
+    network = (ConnectionError, EOFError, asyncio.TimeoutError, TimeoutError)
+    return isinstance(error, (asyncssh.Error, *network))  # not a local OSError (disk full...)
 
 
 def _sftp_reason(error: asyncssh.SFTPError) -> str:
@@ -138,9 +139,6 @@ class RootMirror:
         self.read_once = False
         #: Some file has more bytes than one poll took.
         self.pending = False
-        #: One sync of a root at a time (a reload's sync may meet a follow poll): two
-        #: appending the same bytes would duplicate them.
-        self._busy = asyncio.Lock()
 
     def _note(self, key: str, warning: LoadWarning) -> None:
         """A file-level warning, once per file and reason."""
@@ -149,11 +147,8 @@ class RootMirror:
             self.news.append(warning)
 
     async def sync(self, sftp: asyncssh.SFTPClient) -> bool:
-        """Mirror what changed; True when the mirror changed. Connection errors propagate."""
-        async with self._busy:
-            return await self._sync(sftp)
-
-    async def _sync(self, sftp: asyncssh.SFTPClient) -> bool:
+        """Mirror what changed; True when the mirror changed. Connection errors propagate.
+        The caller holds the host's ``busy`` lock (see :class:`HostLink`)."""
         self.pending = False
         try:
             async with self.link.requests:
