@@ -176,7 +176,7 @@ def _remote_status(status: int, mirror: Mirror) -> int:
     """Exit status 2, with the reasons, when no remote host could be read."""
     if mirror.any_read():
         return status
-    reasons = "; ".join(safe_text(text) for text in mirror.status_texts())
+    reasons = "; ".join(safe_text(text) for text in mirror.unread_reasons())
     print(f"stormlog-tui: no remote host could be read: {reasons}", file=sys.stderr)
     return EXIT_USAGE
 

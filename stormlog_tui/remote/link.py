@@ -46,6 +46,11 @@ class HostStatus:
     reason: str | None = None
     retry_at: float | None = None
 
+    def reason_text(self) -> str:
+        """``node-17: connection refused``: why the host could not be read (for a one-shot
+        run, which retries nothing)."""
+        return f"{self.host}: {self.reason}" if self.reason else self.text()
+
     def text(self, now: float | None = None) -> str:
         """``node-17: connected``, ``node-17: unreachable (connection refused), retrying in
         4 s``, ``node-17: unreachable: host key changed...``."""
@@ -233,6 +238,11 @@ class HostLink:
         if self.refused is not None:
             return True
         return self._sftp is None and time.monotonic() < self.retry_at
+
+    def again(self) -> None:
+        """Try at the next chance (a reload asked for it), refused or not."""
+        self.refused = None
+        self.retry_at = 0.0
 
     def tick(self) -> None:
         """Say the status again (the retry countdown moved)."""

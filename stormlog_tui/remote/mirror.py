@@ -81,7 +81,12 @@ class Mirror:
         return [link.status for link in self.links.values()]
 
     def status_texts(self) -> list[str]:
+        """``node-17: connected``... one per host, for the status line."""
         return [status.text() for status in self.statuses()]
+
+    def unread_reasons(self) -> list[str]:
+        """``node-17: connection refused``... for the hosts not connected."""
+        return [s.reason_text() for s in self.statuses() if s.state != "connected"]
 
     def any_read(self) -> bool:
         """Whether some host could be read (a path missing there is the loader's to say)."""
@@ -93,7 +98,7 @@ class Mirror:
         found: list[LoadWarning] = []
         for root in self.roots:
             root.news = []
-            found += root.file_warnings.values()
+            found += list(root.file_warnings.values())
             if root.problem is not None and root.problem != "no such file or directory":
                 found.append(self._root_warning(root, root.problem))
             elif root.problem is None and not root.read_once:
@@ -104,8 +109,8 @@ class Mirror:
         """While following: what the transfers found since the last call."""
         found: list[LoadWarning] = []
         for root in self.roots:
-            found += root.news
-            root.news = []
+            news, root.news = root.news, []
+            found += news
         return found + self._budget_warning(again=False)
 
     def _budget_warning(self, *, again: bool) -> list[LoadWarning]:
@@ -156,6 +161,9 @@ class Mirror:
 
     async def _sync_all(self) -> bool:
         hosts = self._by_host()
+        for link, _ in hosts:
+            if link.status.state != "connected":
+                link.again()  # a load is asked for: every host is tried now
         tasks = [
             asyncio.wait_for(self._catch_up(link, roots), SYNC_TIMEOUT_SECONDS)
             for link, roots in hosts
@@ -215,6 +223,9 @@ class Mirror:
     async def _follow_host(self, link: HostLink, roots: list[RootMirror]) -> None:
         assert self._stop is not None
         while not self._stop.is_set():
+            if link.refused is not None:  # not retried by itself: a reload tries again
+                await self._pause(self.poll_seconds)
+                continue
             if link.waiting():
                 link.tick()
                 await self._pause(min(1.0, max(0.05, link.retry_at - time.monotonic())))

@@ -160,7 +160,7 @@ def test_no_host_reachable_exits_2_with_the_reason(tmp_path: Path, ssh_client: P
     write_job(JobSpec(ranks=1, samples_per_rank=5), first)
     result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
     assert result.returncode == 2
-    assert "no remote host could be read: node-a: unreachable: its host key" in result.stderr
+    assert "no remote host could be read: node-a: its host key is not in" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -213,3 +213,15 @@ def test_a_host_behind_a_jump_host_is_reached_through_proxyjump(
         mirror.close()
     assert mirror.status_texts() == ["behind-jump: connected"]
     assert len(dataset.sessions) == 4
+
+
+def test_a_host_that_is_down_is_named_with_the_reason(
+    tmp_path: Path, ssh_client: Path, sshd: Sshd
+) -> None:
+    first, _ = split_job(tmp_path / "data")
+    sshd.stop()
+    result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
+    assert result.returncode == 2
+    assert "no remote host could be read: node-a: connection refused" in result.stderr
+    assert f"node-a:{first}: cannot be read over SSH: connection refused" in result.stdout
+    assert "retrying" not in result.stdout + result.stderr
