@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import logging
 import math
 import os
 import socket
@@ -27,6 +28,10 @@ from typing import Final
 import asyncssh
 
 from stormlog_tui.remote.spec import RemoteSpec
+
+# asyncssh logs through ``logging``: with no handler, Python would print its warnings on
+# standard error, over the full-screen app. What matters is said in the host's status.
+logging.getLogger("asyncssh").addHandler(logging.NullHandler())
 
 FIRST_RETRY_SECONDS: Final = 1.0
 MAX_RETRY_SECONDS: Final = 30.0

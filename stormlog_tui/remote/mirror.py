@@ -52,6 +52,7 @@ class Mirror:
         self.budget = Budget()
         self._budget_warned = False
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(_ignore)  # nothing printed over the app
         self._thread: threading.Thread | None = None
         self._follow: Future[None] | None = None
         self._stop: asyncio.Event | None = None
@@ -223,13 +224,19 @@ class Mirror:
     async def _follow_host(self, link: HostLink, roots: list[RootMirror]) -> None:
         assert self._stop is not None
         while not self._stop.is_set():
-            if link.refused is not None:  # not retried by itself: a reload tries again
+            try:
+                await self._poll_host(link, roots)
+            except Exception as error:  # a bug, not the host: say it, poll on
+                link.failed(f"{type(error).__name__}: {error}")
                 await self._pause(self.poll_seconds)
-                continue
-            if link.waiting():
-                link.tick()
-                await self._pause(min(1.0, max(0.05, link.retry_at - time.monotonic())))
-                continue
+
+    async def _poll_host(self, link: HostLink, roots: list[RootMirror]) -> None:
+        if link.refused is not None:  # not retried by itself: a reload tries again
+            await self._pause(self.poll_seconds)
+        elif link.waiting():
+            link.tick()
+            await self._pause(min(1.0, max(0.05, link.retry_at - time.monotonic())))
+        else:
             if await self._sync_host(link, roots) and self.on_change is not None:
                 self.on_change()
             if not link.waiting():
@@ -262,6 +269,10 @@ class Mirror:
 
     async def _close_links(self) -> None:
         await asyncio.gather(*(link.close() for link in self.links.values()))
+
+
+def _ignore(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Errors nobody waits for on the mirror's loop (a connection closing late...)."""
 
 
 def _local_problem(error: Exception) -> str:
