@@ -42,6 +42,9 @@ FINGERPRINT_BYTES: Final = 64
 PER_FILE_BYTES: Final = 16 << 20
 #: One read request batch.
 READ_BYTES: Final = 1 << 20
+#: SFTP read requests in flight for one file (asyncssh splits a read into blocks); a host
+#: has at most :data:`~stormlog_tui.remote.link.MAX_REQUESTS` files open at once.
+REQUESTS_PER_FILE: Final = 16
 #: Files taken from one root at most (a huge tree cannot flood the mirror).
 MAX_FILES: Final = 20_000
 #: Bytes mirrored per run at most, unless STORMLOG_TUI_REMOTE_MAX_BYTES says otherwise.
@@ -297,7 +300,10 @@ class RootMirror:
         allowed = self.budget.take(size)
         if allowed < size:
             return False
-        async with self.link.requests, sftp.open(remote, "rb") as handle:
+        async with (
+            self.link.requests,
+            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
+        ):
             data = await self._read(handle, 0, size)
         if local.exists() and local.read_bytes() == data:
             return False
@@ -312,7 +318,10 @@ class RootMirror:
             return await self._download(sftp, remote, local, size)
         start = max(0, have - FINGERPRINT_BYTES)
         end = min(size, have + PER_FILE_BYTES)
-        async with self.link.requests, sftp.open(remote, "rb") as handle:
+        async with (
+            self.link.requests,
+            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
+        ):
             if await self._read(handle, start, have) != _local_tail(local, have, have - start):
                 rewritten = True
             else:
@@ -329,7 +338,10 @@ class RootMirror:
         """The file from its start (at most a poll's share), under a new inode."""
         end = min(size, PER_FILE_BYTES)
         temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
-        async with self.link.requests, sftp.open(remote, "rb") as handle:
+        async with (
+            self.link.requests,
+            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
+        ):
             await self._copy(handle, temp, 0, end, mode="wb")
         os.replace(temp, local)
         self.pending |= end < size
