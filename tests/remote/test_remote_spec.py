@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,34 @@ def test_printed_output_names_the_remote_paths(tmp_path: Path) -> None:
     buffer = io.StringIO()
     ShownStream(buffer).write(f'{{"path": "{mirror_path(spec, "/j", tmp_path)}/a.jsonl"}}')
     assert buffer.getvalue() == '{"path": "node-3:/j/a.jsonl"}'
+
+
+def test_a_host_that_drops_is_retried_after_1_s_doubling_to_30_s() -> None:
+    from stormlog_tui.remote.link import HostLink, HostStatus
+
+    said: list[HostStatus] = []
+    link = HostLink(RemoteSpec("node-17", "/x"), said.append)
+    delays = []
+    for _ in range(8):
+        link.failed("connection refused")
+        delays.append(round(link.retry_at - time.monotonic()))
+    assert delays == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert said[-1].text(now=link.retry_at - 3.5) == (
+        "node-17: unreachable (connection refused), retrying in 4 s"
+    )
+    link.failed("its host key changed ...", retry=False)
+    assert link.waiting() and said[-1].text() == "node-17: unreachable: its host key changed ..."
+
+
+def test_remote_files_are_named_by_their_host_in_the_warnings_and_the_record_view(
+    tmp_path: Path,
+) -> None:
+    from stormlog_tui.view.record_view import RecordSource, where_label, where_text
+
+    spec = RemoteSpec("node-17", "/data/job")
+    segment = str(mirror_path(spec, "/data/job/rank-0/segment-000001.jsonl", tmp_path))
+    assert where_label(segment, 12) == "node-17:rank-0/segment-000001.jsonl:12"
+    source = RecordSource(segment, 12, None, None, f"error malformed-json: {segment}")
+    shown = where_text(source).plain
+    assert "node-17:/data/job/rank-0/segment-000001.jsonl" in shown
+    assert str(tmp_path) not in shown
