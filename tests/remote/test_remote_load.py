@@ -225,3 +225,27 @@ def test_a_host_that_is_down_is_named_with_the_reason(
     assert "no remote host could be read: node-a: connection refused" in result.stderr
     assert f"node-a:{first}: cannot be read over SSH: connection refused" in result.stdout
     assert "retrying" not in result.stdout + result.stderr
+
+
+def test_what_was_mirrored_before_is_shown_when_the_host_is_down(
+    tmp_path: Path, ssh_client: Path, sshd: Sshd
+) -> None:
+    first, _ = split_job(tmp_path / "data")
+    specs = [RemoteSpec("node-a", str(first))]
+    mirror = Mirror(specs)
+    try:
+        load_with_mirror(mirror.paths, mirror)
+    finally:
+        mirror.close()
+    sshd.stop()
+    later = Mirror(specs)  # the next run: the host is down
+    try:
+        dataset = load_with_mirror(later.paths, later)
+    finally:
+        later.close()
+    assert len(dataset.sessions) == 4
+    [down] = [w for w in dataset.warnings if w.code == "unreadable"]
+    assert shown_path(down.message) == (
+        f"node-a:{first}: cannot be read over SSH: connection refused "
+        "(what was mirrored before is shown)"
+    )
