@@ -227,7 +227,16 @@ class RootMirror:
     async def _dir(
         self, sftp: asyncssh.SFTPClient, remote: str, local: Path, depth: int, walk: _Walk
     ) -> bool:
-        files, dirs, complete = await self._list(sftp, remote, local, walk)
+        try:
+            files, dirs, complete = await self._list(sftp, remote, local, walk)
+        except asyncssh.SFTPError as error:
+            if is_connection_error(error):
+                raise
+            reason = _sftp_reason(error)  # as locally: said, and the rest is searched
+            if reason != "no such file or directory":  # gone since the listing: next poll
+                message = f"cannot search this directory over SSH: {reason}"
+                self._note(f"list:{remote}:{reason}", _warning("unreadable", message, local))
+            return False
         local.mkdir(parents=True, exist_ok=True)
         pulls = [
             self._file(sftp, posixpath.join(remote, name), local / name, attrs)
