@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.link import HostLink, HostStatus, Refused
@@ -32,9 +32,6 @@ DEFAULT_POLL_SECONDS: Final = 2.0
 SYNC_TIMEOUT_SECONDS: Final = 120.0
 #: Rounds of one sync at most: each takes at most a poll's share of every file.
 _CATCH_UP_ROUNDS: Final = 64
-
-T = TypeVar("T")
-
 
 class Mirror:
     """The remote roots of one run, and their hosts."""
@@ -58,7 +55,6 @@ class Mirror:
         self._stop: asyncio.Event | None = None
         self.links: dict[tuple[str | None, str, int | None], HostLink] = {}
         self.roots: list[RootMirror] = []
-        self._status_lock = threading.Lock()
         for spec in specs:
             local = mirror_path(spec, spec.path, cache)
             link = self.links.get(spec.host_key)
@@ -156,8 +152,9 @@ class Mirror:
         return future.result(timeout)
 
     def sync(self) -> bool:
-        """Mirror every root once, all hosts at once (blocking); True when the mirror
-        changed. A host that is waiting to be retried is skipped."""
+        """Mirror every root once, all hosts at once (blocking: a load asked for it, so a
+        host waiting to be retried, or refused, is tried now); True when the mirror
+        changed."""
         return bool(self._run(self._sync_all()))
 
     async def _sync_all(self) -> bool:
@@ -173,6 +170,8 @@ class Mirror:
         for (link, _), result in zip(hosts, results, strict=True):
             if isinstance(result, asyncio.TimeoutError):
                 await link.lost(result)
+            elif isinstance(result, Exception):  # a bug, not the host: said, never raised
+                link.failed(f"{type(result).__name__}: {result}")
         return any(result is True for result in results)
 
     async def _catch_up(self, link: HostLink, roots: list[RootMirror]) -> bool:
