@@ -8,7 +8,8 @@ as local files. Paths shown to the user name the remote location, never the cach
 The modules, bottom up: ``spec`` (what is remote, parsed in one place), ``names`` (the
 mirror's place and the mapping back), ``link`` (one SSH connection per host: the user's
 configuration, known_hosts always checked, no password, reconnection with backoff),
-``transfer`` (one root mirrored: discovery over SFTP, ranged reads of appended bytes),
+``copies`` (one file: ranged reads of appended bytes, rewrites, whole documents),
+``transfer`` (one root mirrored: discovery over SFTP by core's name rules, deletions),
 ``mirror`` (every root, on an event loop of their own, for one sync or following) and
 ``follower`` (the core Follower reading the mirror after a sync). No Textual, no Rich;
 asyncssh is imported only when a remote path is given.

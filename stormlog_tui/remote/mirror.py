@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
+from stormlog_tui.remote.copies import Budget, is_connection_error
 from stormlog_tui.remote.link import HostLink, HostStatus, Refused
 from stormlog_tui.remote.names import cache_root, mirror_path, shown_path
 from stormlog_tui.remote.spec import RemoteSpec
-from stormlog_tui.remote.transfer import Budget, RootMirror, is_connection_error
+from stormlog_tui.remote.transfer import RootMirror
 
 #: Polling period of the hosts when following without --poll (the 2 s safety refresh).
 DEFAULT_POLL_SECONDS: Final = 2.0
@@ -32,6 +33,7 @@ DEFAULT_POLL_SECONDS: Final = 2.0
 SYNC_TIMEOUT_SECONDS: Final = 120.0
 #: Rounds of one sync at most: each takes at most a poll's share of every file.
 _CATCH_UP_ROUNDS: Final = 64
+
 
 class Mirror:
     """The remote roots of one run, and their hosts."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stormlog_core.testing.simulate import JobSpec, write_job
-from stormlog_tui.remote import transfer
+from stormlog_tui.remote import copies
 from stormlog_tui.remote.mirror import Mirror
 from stormlog_tui.remote.spec import RemoteSpec
 
@@ -27,8 +27,8 @@ def tree(root: Path) -> dict[str, bytes]:
 def test_the_mirror_is_a_copy_that_follows_appends_rewrites_and_deletions(
     tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(transfer, "PER_FILE_BYTES", 4096)  # many polls' worth per file
-    monkeypatch.setattr(transfer, "READ_BYTES", 1000)
+    monkeypatch.setattr(copies, "PER_FILE_BYTES", 4096)  # many polls' worth per file
+    monkeypatch.setattr(copies, "READ_BYTES", 1000)
     job = tmp_path / "data" / "job"
     write_job(JobSpec(ranks=3, samples_per_rank=40, seed=4), job, rollover_max_events=50)
     (job / "notes.txt").write_text("not telemetry: not copied")
