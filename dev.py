@@ -80,9 +80,28 @@ def ensure_tmux() -> None:
         print("note: tmux is not installed; the end-to-end terminal test will be skipped")
 
 
+def ensure_sshd() -> None:
+    """The remote tests start a real OpenSSH server; install it when we can (root + apt)."""
+    if Path("/usr/sbin/sshd").exists() and shutil.which("ssh-keygen"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing openssh-server for the remote (SSH) tests ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "openssh-server", "openssh-client"],
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            **quiet,
+        )
+    if not Path("/usr/sbin/sshd").exists():
+        print("note: sshd is not installed; the remote tests will fail as root on CI, else skip")
+
+
 def cmd_test(args: list[str]) -> int:
     ensure_env("test")
     ensure_tmux()
+    ensure_sshd()
     steps = [
         (str(BIN / "ruff"), "check", "."),
         (str(BIN / "ruff"), "format", "--check", "."),

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
@@ -28,7 +28,13 @@ from stormlog_tui import __version__
 from stormlog_tui.commands import StormlogCommands
 from stormlog_tui.config import Settings
 from stormlog_tui.live import LiveEvent, LiveFollower
-from stormlog_tui.messages import DatasetLoaded, DatasetUpdated, ExportFinished, LoadProgress
+from stormlog_tui.messages import (
+    DatasetLoaded,
+    DatasetUpdated,
+    ExportFinished,
+    HostsChanged,
+    LoadProgress,
+)
 from stormlog_tui.screens import (
     SCREEN_STYLES,
     DetailScreen,
@@ -42,6 +48,10 @@ from stormlog_tui.view.literal import literal
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
+from stormlog_tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from stormlog_tui.remote.mirror import Mirror
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -78,6 +88,7 @@ class StormlogApp(App[None]):
         clock: Callable[[], datetime] = datetime.now,
         settings: Settings | None = None,
         config_problems: Sequence[object] = (),
+        remote: Mirror | None = None,
     ) -> None:
         super().__init__()
         #: The config file's settings (``theme``, ``metric``... see ``stormlog_tui.config``).
@@ -86,7 +97,9 @@ class StormlogApp(App[None]):
         self.paths = [Path(path) for path in paths]
         self.follow = follow
         self.poll_seconds = poll_seconds
-        self.follower = Follower(self.paths)
+        #: The mirror of the remote paths (None: every path is local).
+        self.remote = remote
+        self.follower = Follower(self.paths) if remote is None else _remote_follower(self, remote)
         self._stop_follow = asyncio.Event()
         self.initial_session = session
         self.initial_ranks = ranks
@@ -116,6 +129,13 @@ class StormlogApp(App[None]):
                 timeout=12,
                 markup=False,
             )
+        if self.remote is not None:
+            remote = self.remote
+
+            def say(_: object) -> None:
+                self.post_message(HostsChanged(remote.status_texts()))
+
+            remote.on_status = say
         self.action_reload()
 
     def on_unmount(self) -> None:
@@ -166,10 +186,20 @@ class StormlogApp(App[None]):
     @work(exclusive=True, group="follow", exit_on_error=False)
     async def _follow(self) -> None:
         """Follow the files: each coalesced batch of changes becomes a DatasetUpdated."""
+        wake = asyncio.Event()
+        if self.remote is not None:  # a poll of the hosts that changed the mirror: read it
+            loop = asyncio.get_running_loop()
+
+            def woken() -> None:
+                loop.call_soon_threadsafe(wake.set)
+
+            self.remote.on_change = woken
+            self.remote.start()
         bridge = LiveFollower(
             self.follower,
             poll_seconds=self.poll_seconds,
             min_interval=self.settings.refresh_seconds,
+            wake=wake,
         )
         try:
             async for event in bridge.updates(self._stop_follow):
@@ -177,12 +207,19 @@ class StormlogApp(App[None]):
         except Exception as error:  # keep the view; say that it is no longer live
             self.notify(f"live following stopped: {error}; press r to reload", severity="error")
 
+    def on_hosts_changed(self, message: HostsChanged) -> None:
+        """A remote host's status changed: the sessions screen's status line says it."""
+        for line in self.screen_stack[0].query(StatusLine):
+            line.show_hosts(message.hosts)
+
     def on_dataset_updated(self, message: DatasetUpdated) -> None:
         self._show(Shown(message.dataset, message.mode, message.at or self.clock()))
 
     def _show(self, shown: Shown) -> None:
         """Show a loaded or grown dataset (the screens watch ``shown``)."""
         self.shown = shown
+        if self.remote is not None:
+            self.on_hosts_changed(HostsChanged(self.remote.status_texts()))
 
     # ------------------------------------------------------------------ navigation
 
@@ -301,11 +338,14 @@ def make_app(
     clock: Callable[[], datetime] = datetime.now,
     settings: Settings | None = None,
     config_problems: Sequence[object] = (),
+    remote: Mirror | None = None,
 ) -> StormlogApp:
     """Build the app on ``paths``.
 
     ``follow``: None follows when some session is still running, True always, False never;
-    ``poll_seconds`` polls instead of native file watching (NFS, Lustre).
+    ``poll_seconds`` polls instead of native file watching (NFS, Lustre); ``remote``
+    mirrors the remote paths among ``paths`` (their mirror paths) before every load, and
+    polls their hosts while following.
     """
     app = StormlogApp(
         [Path(path) for path in paths],
@@ -317,6 +357,13 @@ def make_app(
         clock=clock,
         settings=settings,
         config_problems=config_problems,
+        remote=remote,
     )
     app.title = f"stormlog-tui {__version__}"
     return app
+
+
+def _remote_follower(app: StormlogApp, remote: Mirror) -> Follower:
+    from stormlog_tui.remote.follower import RemoteFollower  # asyncssh only when needed
+
+    return RemoteFollower(app.paths, remote)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO, cast
 
 from stormlog_tui import __version__
 from stormlog_tui.signals import EXIT_INTERRUPTED, Interrupted, graceful_exit
@@ -22,6 +22,8 @@ from stormlog_tui.view.safe_text import safe_text
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    from stormlog_tui.remote.mirror import Mirror
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -45,7 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         "or nothing could be read; 3 --fail-on found something; 128+N stopped by signal N "
         "(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="what to open")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="what to open: a local path, or one on another host over SSH "
+        "(ssh://[user@]host[:port]/path or host:/path)",
+    )
     parser.add_argument(
         "--demo", action="store_true", help="open a live simulated 8-rank job (temporary)"
     )
@@ -145,11 +153,57 @@ def _run(args: argparse.Namespace) -> int:
     args.settings, args.config_problems = settings, problems
     if args.poll is None:
         args.poll = settings.poll_seconds
+    paths, mirror = _open_paths(args.paths, args.poll)
+    try:
+        status = _run_on(args, paths, mirror)
+    finally:
+        if mirror is not None:
+            mirror.close()
+    if mirror is not None and (args.export or args.summary or args.fail_on):
+        return _remote_status(status, mirror)
+    return status
+
+
+def _open_paths(texts: Sequence[str], poll: float | None) -> tuple[list[Path], Mirror | None]:
+    """The paths to load: local ones as given, remote ones by their mirror (asyncssh is
+    imported only when there is one)."""
+    from stormlog_tui.remote.spec import parse_remote
+
+    specs = [parse_remote(text) for text in texts]
+    if not any(specs):
+        return [Path(text) for text in texts], None
+    from stormlog_tui.remote.mirror import Mirror
+
+    mirror = Mirror([spec for spec in specs if spec is not None], poll_seconds=poll)
+    paths = [
+        mirror.path_of(spec) if spec is not None else Path(text)
+        for text, spec in zip(texts, specs, strict=True)
+    ]
+    return paths, mirror
+
+
+def _remote_status(status: int, mirror: Mirror) -> int:
+    """Exit status 2, with the reasons, when no remote host could be read."""
+    if mirror.any_read():
+        return status
+    reasons = "; ".join(safe_text(text) for text in mirror.unread_reasons())
+    print(f"stormlog-tui: no remote host could be read: {reasons}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run_on(args: argparse.Namespace, paths: list[Path], mirror: Mirror | None) -> int:
+    out, err, load = sys.stdout, sys.stderr, None
+    if mirror is not None:
+        from stormlog_tui.remote.follower import loader
+        from stormlog_tui.remote.names import ShownStream
+
+        out, err = cast(TextIO, ShownStream(out)), cast(TextIO, ShownStream(err))
+        load = loader(mirror)
     if args.export:
         from stormlog_tui.headless_export import ExportRequest, run_export
 
         request = ExportRequest(
-            args.paths,
+            paths,
             args.export,
             args.output,
             args.session,
@@ -158,23 +212,25 @@ def _run(args: argparse.Namespace) -> int:
             args.end,
         )
         with graceful_exit():
-            return run_export(request, sys.stderr)
+            return run_export(request, err, load=load)
     if args.summary or args.fail_on:
         from stormlog_tui.summary import run_summary
 
         with graceful_exit():
             return run_summary(
-                args.paths,
+                paths,
                 args.json,
-                sys.stdout if args.summary else io.StringIO(),
+                out if args.summary else io.StringIO(),
                 as_csv=args.csv,
                 gates=args.fail_on or (),
-                err=sys.stderr,
+                err=err,
+                load=load,
             )
     from stormlog_core.browse import prepare_workers
     from stormlog_tui.app import make_app
 
-    missing = [safe_text(path) for path in args.paths if not path.exists()]
+    remote = set(mirror.paths) if mirror is not None else set()
+    missing = [safe_text(path) for path in paths if path not in remote and not path.exists()]
     if missing:
         raise FileNotFoundError(f"no such file or directory: {', '.join(missing)}")
     app: App[None] | None = None
@@ -191,10 +247,11 @@ def _run(args: argparse.Namespace) -> int:
             with live_demo() as parent:
                 subtitle = "live demo (a simulated 8-rank job)"
                 app = make_app(
-                    [parent, *args.paths],
+                    [parent, *paths],
                     follow=True,
                     poll_seconds=args.poll,
                     subtitle=subtitle,
+                    remote=mirror,
                     settings=args.settings,
                     config_problems=args.config_problems,
                 )
@@ -202,13 +259,15 @@ def _run(args: argparse.Namespace) -> int:
         else:
             follow = False if args.no_follow else None
             app = make_app(
-                args.paths,
+                paths,
                 session=args.session,
                 ranks=args.rank_list,
                 follow=follow,
                 poll_seconds=args.poll,
                 settings=args.settings,
                 config_problems=args.config_problems,
+                remote=mirror,
+                subtitle=", ".join(safe_text(text) for text in args.paths) if mirror else None,
             )
             app.run()
     return app.return_code or EXIT_OK
@@ -237,7 +296,7 @@ def _default_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
         return
     cwd = Path.cwd()
     if holds_telemetry(cwd):
-        args.paths = [cwd]
+        args.paths = [str(cwd)]
         return
     parser.error(
         f"no telemetry found in {safe_text(cwd)}: give a PATH (a sink directory, a JSON or JSONL "

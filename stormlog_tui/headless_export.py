@@ -12,7 +12,7 @@ standard output. No Textual.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -61,9 +61,12 @@ def _window(sessions: Sequence[SessionData], request: ExportRequest) -> tuple[in
     return start, end
 
 
-def run_export(request: ExportRequest, err: TextIO) -> int:
-    """Load, export, report; return the exit status."""
-    dataset = load_dataset(list(request.paths))
+def run_export(
+    request: ExportRequest, err: TextIO, load: Callable[[list[Path]], Dataset] | None = None
+) -> int:
+    """Load (with ``load``: remote paths are synced first), export, report; return the exit
+    status."""
+    dataset = (load or load_dataset)(list(request.paths))
     for warning in dataset.warnings:
         where = safe_text(warning.location())
         err.write(f"{warning.severity}: {warning.code}: {where}: {safe_text(warning.message)}\n")

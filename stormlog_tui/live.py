@@ -15,7 +15,6 @@ worker and posts each event as a message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ class LiveFollower:
         debounce_ms: int = 100,
         min_interval: float = 0.25,
         safety_seconds: float = 2.0,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self.follower = follower
         self.poll_seconds = poll_seconds
@@ -56,6 +56,8 @@ class LiveFollower:
         self.mode = "starting"
         self.last_data_at: float | None = None
         self._last_refresh = 0.0
+        #: Set by whoever knows the files changed (the SSH mirror): a poll comes at once.
+        self.wake = wake or asyncio.Event()
 
     def _roots(self) -> list[Path]:
         return [path for path in self.follower.paths if path.exists()]
@@ -99,8 +101,17 @@ class LiveFollower:
             event = await self._refresh(None)
             if event is not None:
                 yield event
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+            await self._wait(stop)
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        """Until the next poll: ``poll_seconds``, or less when stopped or woken."""
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+        try:
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when="FIRST_COMPLETED")
+        finally:
+            for task in waits:
+                task.cancel()
+        self.wake.clear()
 
     async def _refresh(self, changed: set[Path] | None) -> LiveEvent | None:
         wait = self.min_interval - (time.monotonic() - self._last_refresh)

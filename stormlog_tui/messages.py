@@ -58,6 +58,14 @@ class DatasetUpdated(Message):
         self.at = at
 
 
+class HostsChanged(Message):
+    """The status of a remote host changed (``node-17: connected``...), one text per host."""
+
+    def __init__(self, hosts: list[str]) -> None:
+        super().__init__()
+        self.hosts = hosts
+
+
 class SessionRowsReady(Message):
     """The sessions table's rows of what the app shows were built."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -208,10 +208,12 @@ def run_summary(
     as_csv: bool = False,
     gates: Sequence[str] = (),
     err: TextIO | None = None,
+    load: Callable[[list[Path]], Dataset] | None = None,
 ) -> int:
-    """Load ``paths`` and print the summary; return the exit code (3 when one of the
-    ``gates`` finds something: each finding is a line on ``err``)."""
-    dataset = load_dataset(list(paths))
+    """Load ``paths`` (with ``load``: remote paths are synced first) and print the summary;
+    return the exit code (3 when one of the ``gates`` finds something: each finding is a
+    line on ``err``)."""
+    dataset = (load or load_dataset)(list(paths))
     if as_json:
         json.dump(summary_json(dataset), out, indent=2, ensure_ascii=True, allow_nan=False)
         out.write("\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.text import Text
 
 from stormlog_core.browse import EventRecord, LoadWarning, RecordLine, SessionData
+from stormlog_tui.remote.names import remote_host, shown_path, shown_text
 from stormlog_tui.view.safe_text import safe_text
 
 #: At most this many lines and characters of a record are shown (a line may hold
@@ -49,7 +50,7 @@ class RecordSource:
 
 def common_folder(paths: Iterable[str | None]) -> str | None:
     """The deepest folder holding every one of ``paths`` (None when there are none)."""
-    folders = {str(Path(p).parent) for p in paths if p is not None}
+    folders = {str(Path(shown_path(p)).parent) for p in paths if p is not None}
     if not folders:
         return None
     try:
@@ -61,7 +62,9 @@ def common_folder(paths: Iterable[str | None]) -> str | None:
 def where_label(path: str, line: int | None, base: str | None = None) -> str:
     """Where a record is, short: the path below ``base`` when that tells more than the file's
     folder and name (``deep-record/sink/segment-000001.jsonl:6`` beside other ``sink/``
-    folders), else the folder and name (``rank-5/segment-000001.jsonl:85``); then the line."""
+    folders), else the folder and name (``rank-5/segment-000001.jsonl:85``); then the line.
+    A file mirrored from another host is named there (``node-17:rank-5/segment-...``)."""
+    host, path = remote_host(path), shown_path(path)
     name = Path(path)
     short = f"{name.parent.name}/{name.name}" if name.parent.name else name.name
     if base is not None:
@@ -71,6 +74,8 @@ def where_label(path: str, line: int | None, base: str | None = None) -> str:
             below = None
         if below is not None and len(below.parts) > 2:
             short = str(below)
+    if host is not None and not short.startswith(host):
+        short = f"{host}:{short}"
     return short if line is None else f"{short}:{line}"
 
 
@@ -118,7 +123,7 @@ def where_text(source: RecordSource) -> Text:
         if index:
             text.append("\n")
         text.append(f"{label:<{_LABEL_WIDTH}}", style="bold")
-        text.append(safe_text(value))
+        text.append(safe_text(shown_text(value)))  # a mirrored file: its remote path
     return text
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
 from textual.widgets import Static
 
 from stormlog_core.browse import Dataset
+from stormlog_tui.remote.names import shown_text
 from stormlog_tui.view.literal import literal
 
 
-def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
+def status_text(dataset: Dataset, *, mode: str, at: datetime, hosts: Sequence[str] = ()) -> Text:
     """``8 sessions from 8 sources · updated 10:42:01 · 3 warnings`` plus the first error."""
     text = Text(no_wrap=True, overflow="ellipsis")
     sessions = len(dataset.sessions)
@@ -19,6 +21,10 @@ def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
     text.append(f"{sessions} session{'' if sessions == 1 else 's'} ")
     text.append(f"from {sources} source{'' if sources == 1 else 's'}")
     text.append(f" · {mode} {at:%H:%M:%S}", style="dim")
+    for host in hosts:  # remote hosts: node-17: connected / unreachable (...), retrying in 4 s
+        ok = host.endswith(": connected")
+        text.append(" · ")
+        text.append_text(literal(host, style="green" if ok else "bold red"))
     count = len(dataset.warnings)
     if count:
         text.append(f" · {count} warning{'' if count == 1 else 's'}", style="yellow")
@@ -27,14 +33,29 @@ def status_text(dataset: Dataset, *, mode: str, at: datetime) -> Text:
         first = errors[0]
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         text.append("  ")
-        where = first.location() or "load"
-        text.append_text(literal(f"⚠ {where}: {first.message}{more}", style="bold yellow"))
+        where = shown_text(first.location()) or "load"
+        message = shown_text(first.message)
+        text.append_text(literal(f"⚠ {where}: {message}{more}", style="bold yellow"))
     return text
 
 
 class StatusLine(Static):
     """The line above the footer: a summary of the last load."""
 
+    #: The remote hosts' status, one text each (none when every path is local).
+    hosts: tuple[str, ...] = ()
+    _shown: tuple[Dataset, str, datetime] | None = None
+
     def show(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
         """Show the summary of ``dataset``."""
-        self.update(status_text(dataset, mode=mode, at=at))
+        self._shown = (dataset, mode, at)
+        self.update(status_text(dataset, mode=mode, at=at, hosts=self.hosts))
+
+    def show_hosts(self, hosts: Sequence[str]) -> None:
+        """Show the remote hosts' status (kept for the following updates)."""
+        self.hosts = tuple(hosts)
+        if self._shown is None:
+            self.update(literal(" · ".join(["loading …", *self.hosts])))
+        else:
+            dataset, mode, at = self._shown
+            self.show(dataset, mode=mode, at=at)

@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from stormlog_core.browse import SEVERITY_ORDER, LoadWarning
+from stormlog_tui.remote.names import shown_text
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.record_view import common_folder, where_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable
@@ -26,7 +27,7 @@ def _columns(where: Callable[[LoadWarning], Text]) -> list[Column[LoadWarning]]:
         ),
         Column("Where", where, lambda w: (w.path or "", w.line or 0)),
         Column("Code", lambda w: Text(w.code), lambda w: w.code),
-        Column("Message", lambda w: literal(w.message), lambda w: w.message),
+        Column("Message", lambda w: literal(shown_text(w.message)), lambda w: w.message),
     ]
 
 

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.dataset import Dataset, load_dataset
-from stormlog_core.browse.discover import Discovery, Target, discover
+from stormlog_core.browse.discover import (
+    Discovery,
+    Target,
+    discover,
+    is_sink_dir,
+    searched_dir,
+    telemetry_kind,
+)
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.raw_records import session_records, sources_of
@@ -58,11 +65,14 @@ __all__ = [
     "format_rate",
     "format_signed_bytes",
     "gc_paused",
+    "is_sink_dir",
     "load_dataset",
     "parse_instant",
     "prepare_workers",
     "read_record",
+    "searched_dir",
     "session_records",
     "severity_of",
     "sources_of",
+    "telemetry_kind",
 ]

@@ -64,6 +64,20 @@ def _is_sink_manifest(path: Path) -> bool:
     return b'"segments"' in head or b"append_only_telemetry_sink" in head or not head.strip()
 
 
+def telemetry_kind(name: str | Path) -> str | None:
+    """``jsonl``, ``json`` or ``csv`` for a file named like telemetry (its suffix), else None.
+
+    The name rule of discovery, shared by the app's remote mirror (which decides by name
+    what to copy; the content rules then apply to the copy)."""
+    return _kind_of_file(Path(name))
+
+
+def searched_dir(name: str, depth: int) -> bool:
+    """Whether a directory met ``depth`` levels below a searched path is searched too: not
+    hidden, and not deeper than :data:`MAX_DEPTH`."""
+    return depth < MAX_DEPTH and not name.startswith(".")
+
+
 def _kind_of_file(path: Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
@@ -162,9 +176,7 @@ def _search(root: Path, found: Discovery) -> None:
             found.targets.append(Target("sink", here))
             subdirs[:] = []
             continue
-        subdirs[:] = (
-            sorted(d for d in subdirs if not d.startswith(".")) if depth < MAX_DEPTH else []
-        )
+        subdirs[:] = sorted(d for d in subdirs if searched_dir(d, depth))
         for name in sorted(files):
             path = here / name
             kind = _kind_of_file(path)
