@@ -8,15 +8,7 @@ from textual.widgets import Static
 from stormlog_core.browse import format_bytes
 from stormlog_tui.view.chart_data import ChartData
 from stormlog_tui.view.literal import literal
-from stormlog_tui.view.palette import (
-    BAND_COLOUR,
-    LIMIT_COLOUR,
-    MARKS,
-    METRIC_COLOURS,
-    SHADES,
-    rank_colour,
-    rich_colour,
-)
+from stormlog_tui.view.palette import palette, rank_colour, rich_colour
 from stormlog_tui.widgets.static_text import show_text
 
 MARK_NAMES = {
@@ -53,8 +45,9 @@ def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
     ``▲ alert``, ``◆ collector``, ``░ collector degraded``; the shaded phase first when one
     is chosen."""
     items = []
+    colours = palette(dark)
     if data.shaded or data.strong:  # first: the user just chose it
-        weak, strong = SHADES["dark" if dark else "light"]
+        weak, strong = colours.shades
         swatch = Text(" ", style=f"on {rich_colour(weak)}")
         swatch.append(" ", style=f"on {rich_colour(strong)}")
         swatch.append(" ")
@@ -62,24 +55,24 @@ def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
         items.append(swatch)
     if data.mode == "band":
         items.append(
-            _item("▒", rich_colour(BAND_COLOUR), f"min–median–max of {data.ranks_shown} ranks")
+            _item("▒", rich_colour(colours.band), f"min–median–max of {data.ranks_shown} ranks")
         )
     for line in data.lines:
         if line.role == "band":
             continue
         if line.role == "metric":
-            colour = METRIC_COLOURS.get(line.label, BAND_COLOUR)
+            colour = colours.metrics.get(line.label, colours.band)
         else:
-            colour = rank_colour(line.rank or 0)
+            colour = rank_colour(line.rank or 0, dark)
         items.append(_item("━", rich_colour(colour), line.label))
     if data.limit is not None:
-        items.append(_item("─", rich_colour(LIMIT_COLOUR), limit_words(data)))
+        items.append(_item("─", rich_colour(colours.limit), limit_words(data)))
     kinds = list(data.marks)
     if data.degraded:  # beside the collector's mark, whose stretches it shows
         at = kinds.index("collector") + 1 if "collector" in kinds else len(kinds)
         kinds.insert(at, DEGRADED_KEY)
     for kind in kinds:
-        marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
+        marker, colour = colours.marks.get(kind, ("·", colours.band))
         items.append(_item(marker, rich_colour(colour), MARK_NAMES.get(kind, kind)))
     return items
 

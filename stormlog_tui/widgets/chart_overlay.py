@@ -16,7 +16,7 @@ from typing import NamedTuple
 from rich.text import Text
 
 from stormlog_tui.view.chart_data import ChartData
-from stormlog_tui.view.palette import DEGRADED, SHADES, rich_colour
+from stormlog_tui.view.palette import palette, rich_colour
 
 
 class Frame(NamedTuple):
@@ -55,7 +55,8 @@ def overlay(canvas: Text, data: ChartData, dark: bool = True) -> Text:
     frame = find_frame([line.plain for line in lines])
     if frame is None:
         return canvas
-    weak, strong = SHADES["dark" if dark else "light"]
+    colours = palette(dark)
+    weak, strong = colours.shades
     for spans, colour in ((data.shaded, weak), ([data.strong] if data.strong else [], strong)):
         for start, end in spans:
             first, last = _columns(frame, data, start, end)
@@ -63,7 +64,8 @@ def overlay(canvas: Text, data: ChartData, dark: bool = True) -> Text:
                 lines[row].stylize(f"on {rich_colour(colour)}", first, last + 1)
     for start, end in data.degraded:
         first, last = _columns(frame, data, start, end)
-        lines[frame.bottom] = _degraded_axis(lines[frame.bottom], first, last)
+        degraded = colours.marks["degraded"][1]
+        lines[frame.bottom] = _degraded_axis(lines[frame.bottom], first, last, degraded)
     return Text("\n").join(lines)
 
 
@@ -72,10 +74,10 @@ def _columns(frame: Frame, data: ChartData, start: float, end: float) -> tuple[i
     return first, max(first, frame.column(end, data.x_min, data.x_max))
 
 
-def _degraded_axis(line: Text, first: int, last: int) -> Text:
+def _degraded_axis(line: Text, first: int, last: int, colour: tuple[int, int, int]) -> Text:
     """The x axis line with ``░`` for its ``─`` between ``first`` and ``last``."""
     if first >= len(line.plain):
         return line
     last = min(last, len(line.plain) - 1)
     part = line.plain[first : last + 1].replace("─", "░")
-    return line[:first] + Text(part, style=rich_colour(DEGRADED)) + line[last + 1 :]
+    return line[:first] + Text(part, style=rich_colour(colour)) + line[last + 1 :]

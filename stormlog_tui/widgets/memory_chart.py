@@ -31,14 +31,7 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from stormlog_tui.view.chart_data import ONSET, ChartData, ChartLine
-from stormlog_tui.view.palette import (
-    BAND_COLOUR,
-    LIMIT_COLOUR,
-    MARKS,
-    MEDIAN_COLOUR,
-    METRIC_COLOURS,
-    rank_colour,
-)
+from stormlog_tui.view.palette import Palette, palette, rank_colour
 from stormlog_tui.view.ticks import memory_ticks
 from stormlog_tui.widgets.chart_overlay import overlay
 
@@ -223,12 +216,12 @@ class MemoryChart(PlotextPlot):
         self.post_message(self.ZoomRequested(factor))
 
 
-def _colour(line: ChartLine) -> tuple[int, int, int]:
+def _colour(line: ChartLine, colours: Palette, dark: bool) -> tuple[int, int, int]:
     if line.role == "band":
-        return MEDIAN_COLOUR if line.label == "median" else BAND_COLOUR
+        return colours.median if line.label == "median" else colours.band
     if line.role == "metric":
-        return METRIC_COLOURS.get(line.label, BAND_COLOUR)
-    return rank_colour(line.rank or 0)
+        return colours.metrics.get(line.label, colours.band)
+    return rank_colour(line.rank or 0, dark)
 
 
 def plot_canvas(
@@ -241,11 +234,13 @@ def plot_canvas(
     uses a plot of its own, never the widget's).
     """
     plt: Any = Plot()
+    colours = palette(dark)
     for line in data.lines:
-        plt.plot(line.x.tolist(), line.y.tolist(), color=_colour(line), marker="braille")
+        colour = _colour(line, colours, dark)
+        plt.plot(line.x.tolist(), line.y.tolist(), color=colour, marker="braille")
     if data.limit is not None:
-        plt.hline(data.limit, LIMIT_COLOUR)
-    _marks(plt, data)
+        plt.hline(data.limit, colours.limit)
+    _marks(plt, data, colours)
     plt.xlim(data.x_min, data.x_max)
     plt.ylim(0, data.y_max)
     plt.yticks(*memory_ticks(data.y_max, max(2, height - PLOT_FRAME_ROWS), data.limit))
@@ -258,10 +253,10 @@ def plot_canvas(
     return overlay(Text.from_ansi(plt.build()), data, dark)
 
 
-def _marks(plt: Any, data: ChartData) -> None:
+def _marks(plt: Any, data: ChartData, colours: Palette) -> None:
     floor = data.y_max * 0.01
     for kind, xs in data.marks.items():
-        marker, colour = MARKS.get(kind, ("·", BAND_COLOUR))
+        marker, colour = colours.marks.get(kind, ("·", colours.band))
         if kind in ("oom", ONSET):
             for x in xs:
                 plt.vline(x, colour)

@@ -24,7 +24,7 @@ from stormlog_tui.view.chart_data import (
     prepare_chart,
 )
 from stormlog_tui.view.detail_group import DetailGroup, make_group
-from stormlog_tui.view.palette import SHADES, rich_colour
+from stormlog_tui.view.palette import DARK, rich_colour
 from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_events
 from stormlog_tui.view.ticks import elapsed_label, memory_ticks, time_ticks
 from stormlog_tui.view.time_window import TimeWindow
@@ -183,7 +183,7 @@ def test_shaded_phase_and_degraded_collector_hide_no_line() -> None:
     assert lines[:bottom] == before[:bottom] and lines[bottom + 1 :] == before[bottom + 1 :]
     assert "░" in lines[bottom] and lines[bottom].replace("░", "─") == before[bottom]
     styles = {str(span.style) for span in after.spans}
-    weak, strong = SHADES["dark"]
+    weak, strong = DARK.shades
     assert {f"on {rich_colour(weak)}", f"on {rich_colour(strong)}"} <= styles
 
 
