@@ -139,8 +139,9 @@ class ChartViewScreen(DataScreen):
         window = self.window
         span = window.span_ns if not window.is_full else window.span_ns // 8
         full = TimeWindow.full(window.full_start_ns, window.full_end_ns)
-        anchor = (event.timestamp_ns - full.start_ns) / max(full.span_ns, 1)
-        self.window = full.zoom(span / max(full.span_ns, 1), anchor).pan(0.0)
+        at = event.timestamp_ns  # in the middle, unless the run's start or end is nearer
+        self.window = full.around(at - span // 2, at + span // 2, margin=0.0)
+        self.highlight = Highlight(event.label, (), (event.timestamp_ns, event.timestamp_ns))
 
     def on_phase_table_phase_chosen(self, event: PhaseTable.PhaseChosen) -> None:
         row = event.row

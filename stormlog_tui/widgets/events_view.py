@@ -40,11 +40,12 @@ class EventsView(SortableTable[EventRow]):
     ]
 
     class TimeChosen(Message):
-        """Centre the charts on ``timestamp_ns``."""
+        """Centre the charts on ``timestamp_ns`` and mark it, named ``label``."""
 
-        def __init__(self, timestamp_ns: int) -> None:
+        def __init__(self, timestamp_ns: int, label: str = "") -> None:
             super().__init__()
             self.timestamp_ns = timestamp_ns
+            self.label = label
 
     class RecordWanted(Message):
         """Show the raw record of ``event`` (its file and line)."""
@@ -113,10 +114,12 @@ class EventsView(SortableTable[EventRow]):
         self.set_kind(TYPE_FILTERS[(index + 1) % len(TYPE_FILTERS)])
 
     def action_show_time(self) -> None:
-        """Centre the charts on the highlighted event."""
+        """Centre the charts on the highlighted event, and mark it."""
         row = self.selected()
         if row is not None:
-            self.post_message(self.TimeChosen(row.timestamp_ns))
+            at = format_elapsed(row.timestamp_ns - self.origin_ns, self.span_ns)
+            label = f"{row.event_type} of rank {row.rank} at {at}"
+            self.post_message(self.TimeChosen(row.timestamp_ns, label))
 
     def action_show_record(self) -> None:
         """Show the highlighted event's raw record."""

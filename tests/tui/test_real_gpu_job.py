@@ -17,7 +17,7 @@ from stormlog_core.analysis import all_job_stats
 from stormlog_core.browse import format_bytes, load_dataset
 from stormlog_tui.app import make_app
 from stormlog_tui.screens import DetailScreen, RankScreen
-from stormlog_tui.widgets import EventsView, PhaseTable, RankTable, SessionsTable
+from stormlog_tui.widgets import EventsView, MemoryChart, PhaseTable, RankTable, SessionsTable
 
 from . import real_gpu_capture as raw
 from .conftest import fixed_clock, loaded, screen_text
@@ -252,3 +252,32 @@ async def test_every_reason_and_the_whole_oom_read_in_full_at_80x24(how: str) ->
         assert "".join(message.split()) in "".join(words.split())  # wrapped, not cut
         await pilot.press("escape")
         assert isinstance(app.screen, DetailScreen)  # the job, as it was
+
+
+async def test_enter_on_the_oom_event_centres_the_chart_on_it_and_marks_it() -> None:
+    [rank] = oom_ranks()
+    oom = raw.truth()["ranks"][str(rank)]["oom"]
+    [stamp] = [
+        int(x.record["timestamp_ns"])
+        for x in raw.of_rank(rank)
+        if x.record["event_type"] == "error" and "oom_reason" in (x.record.get("metadata") or {})
+    ]
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        events = screen.query_one(EventsView)
+        await pilot.press("v")
+        events.set_kind("oom")
+        await pilot.pause(0.3)
+        assert column(events, "Type") == ["error"], oom
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        window = screen.window
+        assert not window.is_full and window.start_ns < stamp < window.end_ns
+        middle = (window.start_ns + window.end_ns) / 2
+        assert abs(stamp - middle) <= window.span_ns * 0.05  # centred on it
+        chart = screen.query_one(MemoryChart)
+        assert chart.data is not None and chart.data.strong is not None
+        at = (stamp - raw.origin_ns()) / 1e9
+        assert abs(chart.data.strong[0] - at) < 1e-6  # the mark is at the OOM
+        assert f"error of rank {rank} at {at:.3f}s" in screen_text(app)
