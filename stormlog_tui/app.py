@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -43,7 +44,7 @@ from stormlog_tui.screens import (
     SessionsScreen,
 )
 from stormlog_tui.screens.help_screen import HasHelp
-from stormlog_tui.view.detail_group import group_key
+from stormlog_tui.view.detail_group import group_key, session_problem
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
@@ -114,6 +115,23 @@ class StormlogApp(App[None]):
     def get_default_screen(self) -> Screen[None]:
         return SessionsScreen()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, always shown literally: its text carries paths, ids and errors
+        from the telemetry, and markup in them would style the toast or fail to parse."""
+        del markup  # every caller's text is data
+        if timeout is None:
+            super().notify(message, title=title, severity=severity, markup=False)
+        else:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_mount(self) -> None:
         self.theme = LIGHT if self.settings.theme == "light" else DARK
         known = binding_ids()
@@ -127,7 +145,6 @@ class StormlogApp(App[None]):
                 + ", ".join(sorted(known)),
                 severity="warning",
                 timeout=12,
-                markup=False,
             )
         if self.remote is not None:
             remote = self.remote
@@ -229,10 +246,11 @@ class StormlogApp(App[None]):
         """Open the detail of the job (or session) holding ``session_id``; the rank table's
         cursor starts on a diverging rank, else on the session's (``cursor_first``: on the
         session's rank in any case)."""
-        session = self.dataset.session(session_id) if self.dataset else None
-        if session is None:
-            self.notify(f"no session {session_id!r}", severity="error")
+        found = self.dataset.sessions_named(session_id) if self.dataset else []
+        if len(found) != 1:
+            self.notify(session_problem(session_id, found), severity="error")
             return
+        session = found[0]
         rank = session.summary.rank
         screen = DetailScreen(
             group_key(session), ranks, cursor_rank=rank, cursor_first=cursor_first

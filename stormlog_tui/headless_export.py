@@ -20,7 +20,7 @@ from typing import TextIO
 from stormlog_core.browse import Dataset, SessionData, counted, load_dataset, parse_instant
 from stormlog_tui.export import export_records, write_records
 from stormlog_tui.summary import EXIT_UNREADABLE, exit_code
-from stormlog_tui.view.detail_group import group_of
+from stormlog_tui.view.detail_group import group_of, session_problem
 from stormlog_tui.view.safe_text import safe_text
 
 
@@ -42,7 +42,10 @@ def chosen(dataset: Dataset, request: ExportRequest) -> list[SessionData]:
     session id."""
     sessions = list(dataset.sessions)
     if request.session is not None:
-        group = group_of(dataset, request.session)
+        found = dataset.sessions_named(request.session)
+        if len(found) != 1:
+            raise ValueError(session_problem(request.session, found))
+        group = group_of(dataset, found[0].session_id)
         if group is None:
             raise ValueError(f"no session {safe_text(request.session)} in these paths")
         sessions = list(group.sessions)

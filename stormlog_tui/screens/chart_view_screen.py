@@ -54,6 +54,29 @@ class ChartViewScreen(DataScreen):
         """Something the chart shows changed: redraw (the subclass says how)."""
         raise NotImplementedError
 
+    def known_ranks(self) -> list[int] | None:
+        """The ranks there are to chart (None until the data is in: the subclass says)."""
+        return None
+
+    def validate_ranks(self, ranks: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        """Only ranks the job has are charted; the others are refused with a message (an
+        empty chart would say nothing)."""
+        known = self.known_ranks()
+        if ranks is None or known is None:
+            return ranks
+        unknown = [rank for rank in ranks if rank not in known]
+        if not unknown:
+            return ranks
+        self.notify(
+            f"no rank {ranks_label(unknown)} here: the ranks are {ranks_label(known)}",
+            severity="error",
+        )
+        kept = tuple(rank for rank in ranks if rank in known)
+        if kept:
+            return kept
+        current = self.ranks  # none of them is a rank here: keep what is charted
+        return current if current is not None and set(current) <= set(known) else None
+
     def ranks_changed(self) -> None:
         """The charted ranks changed (before :meth:`view_changed`)."""
 

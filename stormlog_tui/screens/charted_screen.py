@@ -96,6 +96,9 @@ class ChartedScreen(ChartViewScreen):
         """
         self.paint_anchor().call_after_refresh(callback)
 
+    def known_ranks(self) -> list[int] | None:
+        return None if self.group is None else self.group.ranks
+
     def chart_view(self) -> ChartView | None:
         """What the chart shows now (None until the group is put together)."""
         if self.group is None:

@@ -190,6 +190,7 @@ class DetailScreen(ChartedScreen):
         self._fill_tables(first)
         self._tables_changed()
         if first:
+            self.ranks = self.ranks  # asked for before the ranks were known: check them
             self.window = TimeWindow.full(group.origin_ns, group.end_ns)
         else:
             self.window = self.window.extended(group.origin_ns, group.end_ns)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from stormlog_core.analysis import Job, RankTimeline, group_jobs
-from stormlog_core.browse import Dataset, SessionData
+from stormlog_core.browse import Dataset, SessionData, counted
+from stormlog_tui.view.safe_text import safe_text
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,15 @@ def live_now_ns(group: DetailGroup, read_at: datetime | None) -> int | None:
     if read_at is None or not any(s.running for s in group.sessions):
         return None
     return int(read_at.timestamp() * 1e9)
+
+
+def session_problem(text: str, found: Sequence[SessionData]) -> str:
+    """Why ``--session TEXT`` names no session: none matches, or several start so."""
+    if not found:
+        return f"no session {safe_text(text)} in these paths"
+    ids = ", ".join(safe_text(s.session_id) for s in found[:3])
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return (
+        f"{safe_text(text)} starts {counted(len(found), 'session id')} ({ids}{more}): "
+        "give more of the id"
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from generators import v3_record, write_sink
+from textual.widgets import Input
 
 from stormlog_tui.app import StormlogApp, make_app
 from stormlog_tui.screens import DetailScreen, RanksPromptScreen
@@ -259,3 +260,63 @@ async def test_the_last_record_of_a_rank_is_time_ago_while_the_job_runs(
     else:
         origin = min(v3_record(0)["timestamp_ns"] - 1, v3_record(0)["timestamp_ns"])
         assert cells == [f"{(e - origin) / 1e9:.3f}s" for e in ends.values()]
+
+
+def _notes(app: StormlogApp) -> list[str]:
+    return [str(note.message) for note in app._notifications]
+
+
+async def test_session_takes_the_id_prefix_that_summary_prints(demo_dir: Path) -> None:
+    from stormlog_core.browse.dataset import load_dataset
+
+    session = load_dataset([demo_dir]).sessions[4]
+    shown = session.session_id[:13] + "…"  # as --summary cuts it
+    app = make_app([demo_dir], session=shown, clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
+        selected = app.screen.query_one(RankTable).selected()
+        assert selected is not None and selected.rank in (session.summary.rank, 3)
+
+
+async def test_an_ambiguous_or_unknown_session_is_said_so(tmp_path: Path) -> None:
+    for name in ("run-a", "run-b"):
+        write_sink(tmp_path / name, [(name, [v3_record(i, session_id=name) for i in range(3)])])
+    for asked, said in (
+        ("run-", "run- starts 2 session ids (run-a, run-b)"),
+        ("x", "no session x"),
+    ):
+        app = make_app([tmp_path], session=asked, clock=fixed_clock)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            assert not isinstance(app.screen, DetailScreen)
+            assert any(said in note for note in _notes(app)), _notes(app)
+
+
+async def test_a_rank_the_job_does_not_have_is_refused_with_a_word(demo_dir: Path) -> None:
+    from stormlog_core.browse.dataset import load_dataset
+
+    session = load_dataset([demo_dir]).sessions[0].session_id
+    app = make_app([demo_dir], session=session, ranks=(3, 9), clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.ranks == (3,)
+        assert any("no rank 9 here: the ranks are 0-7" in n for n in _notes(app)), _notes(app)
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "12"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.ranks == (3,)  # kept: 12 is not a rank of this job
+        assert any("no rank 12 here" in n for n in _notes(app))
+
+
+async def test_notifications_show_telemetry_text_literally(demo_dir: Path) -> None:
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        app.notify("export failed: /runs/[bold]x[/bold] [/nope]", severity="error")
+        await pilot.pause(0.3)
+        [note] = list(app._notifications)  # Textual renders it as plain text (seen in tmux)
+        assert note.message.endswith("/runs/[bold]x[/bold] [/nope]") and not note.markup

@@ -44,6 +44,18 @@ class Dataset:
         """The session with this id, if loaded."""
         return next((s for s in self.sessions if s.session_id == session_id), None)
 
+    def sessions_named(self, text: str) -> list[SessionData]:
+        """The session whose id is ``text``; else every session whose id starts with it
+        (a trailing ``…`` ignored: ``--summary`` cuts ids that way). A unique prefix names
+        one session."""
+        exact = self.session(text)
+        if exact is not None:
+            return [exact]
+        prefix = text.rstrip("…").strip()
+        if not prefix:
+            return []
+        return [s for s in self.sessions if s.session_id.startswith(prefix)]
+
     def skipped_records(self) -> int:
         """How many records or lines were skipped (error-level record warnings)."""
         return sum(1 for w in self.warnings if w.code in RECORD_CODES and w.severity == "error")
