@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.reactive import var
@@ -62,7 +63,8 @@ class StormlogApp(App[None]):
 
     CSS_PATH: ClassVar[list[str | PurePath]] = ["app.tcss", *SCREEN_STYLES]
     TITLE = "stormlog-tui"
-    COMMANDS = App.COMMANDS | {StormlogCommands}
+    #: Not Textual's own commands too: they offered the theme and the screenshot again.
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {StormlogCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),

@@ -1,4 +1,6 @@
-"""StormlogCommands: the app's commands in Textual's command palette (ctrl+p)."""
+"""StormlogCommands: the command palette (ctrl+p) offers every key of the screen it was
+opened on, once, from the same bindings as the help (``described_bindings``): the
+palette, the help and the footer cannot disagree, and a rebound key shows as rebound."""
 
 from __future__ import annotations
 
@@ -6,81 +8,62 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from textual.app import App
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.dom import DOMNode
 
-#: (name, help, action, screen class names where it applies; empty = everywhere)
-COMMANDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("Help: show every key", "The list of keys", "app.help", ()),
-    ("Jobs: open the jobs view", "Jobs, their ranks, outliers and missing ranks", "app.jobs", ()),
-    (
-        "Theme: toggle dark/light",
-        "Switch between the dark and the light theme",
-        "app.toggle_theme",
-        (),
-    ),
-    ("Screenshot: save the screen as SVG", "Written to the current directory", "app.save_svg", ()),
-    ("Reload: read every path again", "Load the files again from disk", "app.reload", ()),
-    ("Sessions: filter", "Type to filter the sessions", "screen.filter", ("SessionsScreen",)),
-    (
-        "Sessions: export highlighted session to CSV",
-        "",
-        "screen.export('csv')",
-        ("SessionsScreen",),
-    ),
-    (
-        "Sessions: export highlighted session to JSONL",
-        "",
-        "screen.export('jsonl')",
-        ("SessionsScreen",),
-    ),
-    (
-        "Chart: next metric",
-        "allocated, reserved, device used",
-        "screen.next_metric",
-        ("DetailScreen",),
-    ),
-    ("Chart: toggle elapsed time / wall clock", "", "screen.toggle_clock", ("DetailScreen",)),
-    ("Chart: zoom in", "", "screen.zoom(0.5)", ("DetailScreen",)),
-    ("Chart: zoom out", "", "screen.zoom(2.0)", ("DetailScreen",)),
-    (
-        "Chart: reset zoom",
-        "Show the whole time range, no phase shaded",
-        "screen.reset_zoom",
-        ("DetailScreen",),
-    ),
-    ("Ranks: chart all ranks", "", "screen.all_ranks", ("DetailScreen",)),
-    ("Ranks: chart a list of ranks…", "e.g. 0,3,5-7", "screen.ask_ranks", ("DetailScreen",)),
-    ("Events: filter by text", "", "screen.filter_events", ("DetailScreen",)),
-    (
-        "Phases: show the phases table",
-        "Runs, durations, peak and growth per phase; enter zooms on the worst run",
-        "screen.show_phases",
-        ("DetailScreen",),
-    ),
-    ("Export: charted ranks and window to CSV", "", "screen.export('csv')", ("DetailScreen",)),
-    ("Export: charted ranks and window to JSONL", "", "screen.export('jsonl')", ("DetailScreen",)),
-)
+from stormlog_tui.screens.help_screen import HasHelp, described_bindings, key_display
 
 
 class StormlogCommands(Provider):
-    """Offers the commands that apply to the screen the palette was opened on."""
+    """Every described binding of the app and of the screen the palette was opened on."""
+
+    def sections(self) -> list[tuple[str, type]]:
+        """Where the keys come from: the app, then the screen's own sections."""
+        screen = self.screen
+        own = screen.help_sections() if isinstance(screen, HasHelp) else []
+        return [("Everywhere", type(self.app)), *own]
+
+    def _node(self, owner: type) -> DOMNode | None:
+        if isinstance(self.app, owner):
+            return self.app
+        if isinstance(self.screen, owner):
+            return self.screen
+        widgets: list[DOMNode] = list(self.screen.query(owner))  # a widget of the screen
+        return widgets[0] if widgets else None
 
     def _available(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        screen_name = type(self.screen).__name__
+        """Once each: a description offered already, or a widget's action that the screen
+        or the app offers already (the focused chart's pan and zoom), is left out."""
         found: list[tuple[str, str, Callable[[], Any]]] = []
-        for name, help_text, action, screens in COMMANDS:
-            if screens and screen_name not in screens:
+        names: set[str] = set()
+        actions: set[str] = set()  # the screen's and the app's, without their arguments
+        for title, owner, binding in described_bindings(self.sections()):
+            node = self._node(owner)
+            action = binding.action.partition("(")[0]
+            widget = node is not None and node is not self.app and node is not self.screen
+            if node is None or binding.description in names or (widget and action in actions):
                 continue
-            found.append((name, help_text, partial(self.app.run_action, action, self.screen)))
+            names.add(binding.description)
+            if not widget:
+                actions.add(action)
+            keys = key_display(self.app, binding)
+            run = partial(_run, self.app, binding, node)
+            found.append((binding.description, f"{title} · {keys}", run))
         return found
 
     async def discover(self) -> Hits:
         for name, help_text, run in self._available():
-            yield DiscoveryHit(name, run, help=help_text or None)
+            yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, run in self._available():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), run, help=help_text or None)
+                yield Hit(score, matcher.highlight(name), run, text=name, help=help_text)
+
+
+async def _run(app: App[Any], binding: Binding, node: DOMNode) -> None:
+    await app.run_action(binding.action, node)

@@ -90,6 +90,7 @@ class DetailScreen(ChartedScreen):
         Binding("a", "all_ranks", "All ranks", id="all_ranks"),
         Binding("k", "ask_ranks", "Rank list", show=False, id="rank_list"),
         Binding("v", "switch_tab", "Ranks/Events/Phases", id="switch_tab"),
+        Binding("P", "show_phases", "Phases table", show=False, id="phases"),
         Binding("slash", "filter_events", "Filter events", show=False, id="filter"),
         Binding("x", "export('csv')", "Export CSV", show=False, id="export_csv"),
         Binding("X", "export('jsonl')", "Export JSONL", show=False, id="export_jsonl"),

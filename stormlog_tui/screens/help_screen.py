@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Protocol, runtime_checkable
+from functools import partial
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -37,19 +38,38 @@ class HasHelp(Protocol):
         ...
 
 
-def help_rows(
-    sections: list[tuple[str, type]], key_display: Callable[[Binding], str]
-) -> list[tuple[str, str, str]]:
-    """``(section, keys, description)`` for every described binding of every section."""
-    rows = []
+def described_bindings(sections: list[tuple[str, type]]) -> list[tuple[str, type, Binding]]:
+    """``(section, owner, binding)`` for every described binding of every section, once
+    per description in a section: what the help lists and the command palette offers."""
+    found = []
     for title, owner in sections:
         seen: set[str] = set()
         for binding in _bindings(owner):
             if binding.description in seen or not binding.description:
                 continue
             seen.add(binding.description)
-            rows.append((title, key_display(binding), binding.description))
-    return rows
+            found.append((title, owner, binding))
+    return found
+
+
+def help_rows(
+    sections: list[tuple[str, type]], key_display: Callable[[Binding], str]
+) -> list[tuple[str, str, str]]:
+    """``(section, keys, description)`` for every described binding of every section."""
+    return [
+        (title, key_display(binding), binding.description)
+        for title, _, binding in described_bindings(sections)
+    ]
+
+
+def key_display(app: App[Any], binding: Binding) -> str:
+    """The keys of ``binding`` as the user has them (a config file may rebind them)."""
+    settings = getattr(app, "settings", None)
+    rebound = settings.keys if isinstance(settings, Settings) else {}
+    key = rebound.get(binding.id, binding.key) if binding.id else binding.key
+    keys = [part.strip() for part in key.split(",")]
+    shown = [app.get_key_display(Binding(key, "", key_display=binding.key_display)) for key in keys]
+    return " / ".join(dict.fromkeys(shown))
 
 
 def help_table(rows: list[tuple[str, str, str]]) -> Table:
@@ -81,21 +101,10 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        self.rows = help_rows(self.sections, self._key_display)
+        self.rows = help_rows(self.sections, partial(key_display, self.app))
         with VerticalScroll() as scroll:
             scroll.border_title = HELP_TITLE
             yield Static(help_table(self.rows), id="help-table")
-
-    def _key_display(self, binding: Binding) -> str:
-        settings = getattr(self.app, "settings", None)
-        rebound = settings.keys if isinstance(settings, Settings) else {}
-        key = rebound.get(binding.id, binding.key) if binding.id else binding.key
-        keys = [part.strip() for part in key.split(",")]
-        shown = [
-            self.app.get_key_display(Binding(key, "", key_display=binding.key_display))
-            for key in keys
-        ]
-        return " / ".join(dict.fromkeys(shown))
 
     def action_close(self) -> None:
         """Close the help."""

@@ -13,6 +13,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from stormlog_tui.widgets.static_text import plain_title
+
 
 class RankScreen(ModalScreen[None]):
     """One rank of a job, in words."""
@@ -30,7 +32,7 @@ class RankScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="rank-box") as box:
-            box.border_title = self.title_text
+            box.border_title = plain_title(self.title_text)
             box.border_subtitle = "escape closes"
             with VerticalScroll(id="rank-scroll"):
                 yield Static(self.body, id="rank-body")

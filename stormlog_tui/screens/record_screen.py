@@ -26,6 +26,7 @@ from stormlog_tui.view.record_view import (
     unread_reason,
     where_text,
 )
+from stormlog_tui.widgets.static_text import plain_title
 
 
 class RecordScreen(ModalScreen[RecordSource | None]):
@@ -47,7 +48,7 @@ class RecordScreen(ModalScreen[RecordSource | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="record-box") as box:
-            box.border_title = f"record · {self.source.short_where}"
+            box.border_title = plain_title(f"record · {self.source.short_where}")
             box.border_subtitle = self._hint()
             yield Static(where_text(self.source), id="record-where")
             with VerticalScroll(id="record-scroll"):

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from stormlog_tui.app import make_app
-from stormlog_tui.screens import DetailScreen, JobsScreen
+from stormlog_tui.screens import DetailScreen, JobsScreen, RankScreen
 from stormlog_tui.view.literal import literal
 from stormlog_tui.widgets import EventsView, SessionsTable, WarningsPanel
 from stormlog_tui.widgets.jobs_table import JobsTable
 
-from .conftest import fixed_clock, loaded
+from .conftest import fixed_clock, loaded, screen_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from generators import (
@@ -141,3 +141,21 @@ async def test_no_traceback_on_damaged_inputs(tmp_path: Path) -> None:
         await loaded(app, pilot)
         assert "Traceback" not in app.export_screenshot()
     assert app.return_code in (None, 0)
+
+
+@pytest.mark.parametrize("job_id", [HOSTILE, "exp[/b]", "[@click=app.quit]x"])
+async def test_the_rank_details_title_shows_a_hostile_job_id_as_written(
+    tmp_path: Path, job_id: str
+) -> None:
+    common: dict[str, Any] = {"job_id": job_id, "rank": 0, "world_size": 1}
+    path = write_jsonl(tmp_path / "evil.jsonl", session_records("evil", 4, **common))
+    app = make_app([path], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("enter")
+        await loaded(app, pilot)
+        await pilot.press("i")  # an unbalanced [/b] failed to parse here: a traceback
+        await pilot.pause()
+        assert isinstance(app.screen, RankScreen) and app.is_running
+        [line] = [x for x in screen_text(app).splitlines() if "rank 0 · job" in x]
+        assert literal(job_id).plain in line and "\x1b" not in line  # drawn as written

@@ -44,14 +44,23 @@ def format_rate(bytes_per_s: float, unit: int | None = None) -> str:
     return f"{scaled:.1f} {_UNITS[unit]}/s"
 
 
+def _three_digits(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
 def format_duration(ns: float) -> str:
-    """A duration in the unit that suits it: ``850 ms``, ``1.1 s``, ``2m05s``, ``1h02m``."""
-    seconds = ns / 1e9
-    if abs(seconds) < 1:
-        return f"{ns / 1e6:.3g} ms" if abs(ns) >= 1e6 else f"{ns / 1e3:.3g} µs"
+    """A duration in the unit that suits it: ``850 ms``, ``1.1 s``, ``2m05s``, ``1h02m``;
+    rounded first, so 999.7 ms reads ``1.0 s``, never ``1e+03 ms``."""
+    micro = _three_digits(ns / 1e3)
+    if abs(micro) < 1000:
+        return f"{micro:g} µs"
+    milli = _three_digits(ns / 1e6)
+    if abs(milli) < 1000:
+        return f"{milli:g} ms"
+    seconds = round(ns / 1e9, 1)
     if abs(seconds) < 60:
         return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
+    minutes, rest = divmod(round(ns / 1e9), 60)
     if minutes < 60:
         return f"{minutes}m{rest:02d}s"
     hours, minutes = divmod(minutes, 60)
