@@ -94,14 +94,11 @@ class DetailReady(Message):
         ranks: list[RankRow],
         events: list[EventRow],
         texts: EventTexts,
-        at: datetime | None = None,
     ) -> None:
         super().__init__()
         self.group = group
         self.ranks = ranks
         self.events = events
-        #: When the data was read (a running job's silences are measured to it).
-        self.at = at
         self.texts = texts
 
 

@@ -106,8 +106,15 @@ class ChartViewScreen(DataScreen):
         self.columns = event.columns
         self.chart_size = (event.width, event.height)
 
+    def live(self) -> bool:
+        """The data is still growing (the chart then leaves room on the right)."""
+        return False
+
     def on_memory_chart_zoom_requested(self, event: MemoryChart.ZoomRequested) -> None:
-        self.window = self.window.zoom(event.factor, event.anchor)
+        window = self.window  # the anchor is a place on the drawn axis, room included
+        drawn = window.drawn_end_ns(self.live()) - window.start_ns
+        anchor = min(event.anchor * drawn / max(window.span_ns, 1), 1.0)
+        self.window = window.zoom(event.factor, anchor)
 
     def on_memory_chart_pan_requested(self, event: MemoryChart.PanRequested) -> None:
         self.window = self.window.pan(event.fraction)

@@ -96,6 +96,9 @@ class ChartedScreen(ChartViewScreen):
         """
         self.paint_anchor().call_after_refresh(callback)
 
+    def live(self) -> bool:
+        return self.group is not None and any(s.running for s in self.group.sessions)
+
     def known_ranks(self) -> list[int] | None:
         return None if self.group is None else self.group.ranks
 
@@ -103,10 +106,9 @@ class ChartedScreen(ChartViewScreen):
         """What the chart shows now (None until the group is put together)."""
         if self.group is None:
             return None
-        running = any(s.running for s in self.group.sessions)
         return ChartView(
             start_ns=self.window.start_ns,
-            end_ns=self.window.drawn_end_ns(running),
+            end_ns=self.window.drawn_end_ns(self.live()),
             origin_ns=self.group.origin_ns,
             metric=self.metric,
             ranks=self.ranks,

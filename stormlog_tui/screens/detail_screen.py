@@ -14,7 +14,6 @@ any of it asks for a chart, which another worker prepares (``ChartReady``, see
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,7 +31,7 @@ from stormlog_tui.screens.charted_screen import ChartedScreen
 from stormlog_tui.screens.data_screen import Handoff, worker_turn
 from stormlog_tui.screens.rank_screen import RankScreen
 from stormlog_tui.screens.record_screen import RecordScreen
-from stormlog_tui.view.detail_group import DetailGroup, group_by_key, live_now_ns
+from stormlog_tui.view.detail_group import DetailGroup, group_by_key, newest_while_running
 from stormlog_tui.view.detail_lines import divergence_text, header_text
 from stormlog_tui.view.rank_detail import detail_row, rank_detail_text
 from stormlog_tui.view.record_view import event_source
@@ -118,7 +117,6 @@ class DetailScreen(ChartedScreen):
         self._events_in = Handoff[EventsRequest](self._arrange_events)
         self._events = Coalescer[EventsRequest](self._events_in)
         self._tables_asked = False
-        self._read_at: datetime | None = None
 
     def compose(self) -> ComposeResult:
         # Before the first styling, not at the first resize: switching later styles and
@@ -175,7 +173,7 @@ class DetailScreen(ChartedScreen):
             if group is not None:
                 events = event_rows(group)
                 texts = self._event_texts = EventTexts(events, self._event_texts)
-                ready = DetailReady(group, group_rank_rows(group), events, texts, shown.at)
+                ready = DetailReady(group, group_rank_rows(group), events, texts)
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
@@ -186,7 +184,6 @@ class DetailScreen(ChartedScreen):
             return
         first = self.group is None
         self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
-        self._read_at = message.at
         self.query_one(EventsView).texts = message.texts
         self._fill_tables(first)
         self._tables_changed()
@@ -216,9 +213,7 @@ class DetailScreen(ChartedScreen):
     def _fill_tables(self, first: bool) -> None:
         assert self.group is not None
         table = self.query_one(RankTable)
-        table.set_times(
-            self.group.origin_ns, self.group.end_ns, live_now_ns(self.group, self._read_at)
-        )
+        table.set_times(self.group.origin_ns, self.group.end_ns, newest_while_running(self.group))
         table.show(self.rank_rows)
         table.mark(frozenset(self.ranks or ()))
         if first:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from stormlog_core.analysis import Job, RankTimeline, group_jobs
 from stormlog_core.browse import Dataset, SessionData, counted
@@ -93,12 +92,11 @@ def group_of(dataset: Dataset, session_id: str) -> DetailGroup | None:
     return None if session is None else group_by_key(dataset, group_key(session))
 
 
-def live_now_ns(group: DetailGroup, read_at: datetime | None) -> int | None:
-    """When the group's data was read, while one of its sessions still runs (its ranks'
-    silences are measured to it); None for a finished group."""
-    if read_at is None or not any(s.running for s in group.sessions):
-        return None
-    return int(read_at.timestamp() * 1e9)
+def newest_while_running(group: DetailGroup) -> int | None:
+    """The group's newest record while one of its sessions still runs (a rank's silence is
+    measured from it: the nodes' clocks, not this machine's, which may be set otherwise);
+    None for a finished group."""
+    return group.end_ns if any(s.running for s in group.sessions) else None
 
 
 def session_problem(text: str, found: Sequence[SessionData]) -> str:

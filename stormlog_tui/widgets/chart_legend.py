@@ -40,10 +40,11 @@ def limit_words(data: ChartData) -> str:
     return words
 
 
-def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
+def legend_items(data: ChartData, dark: bool = True, compact: bool = False) -> list[Text]:
     """``━ rank 0``, ``━ rank 1`` ... ``─ device total 24.0 GiB, headroom 1.2 GiB at peak``,
     ``▲ alert``, ``◆ collector``, ``░ collector degraded``; the shaded phase first when one
-    is chosen."""
+    is chosen. ``compact``: ranks as ``ranks ━ 0 ━ 1`` ..., for a narrow terminal (the marks
+    and the total then fit too)."""
     items = []
     colours = palette(dark)
     if data.shaded or data.strong:  # first: the user just chose it
@@ -64,7 +65,12 @@ def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
             colour = colours.metrics.get(line.label, colours.band)
         else:
             colour = rank_colour(line.rank or 0, dark)
-        items.append(_item("━", rich_colour(colour), line.label))
+        label = line.label
+        if compact and line.role == "rank":
+            if not any(item.plain == "ranks" for item in items):
+                items.append(Text("ranks"))
+            label = str(line.rank)
+        items.append(_item("━", rich_colour(colour), label))
     if data.limit is not None:
         items.append(_item("─", rich_colour(colours.limit), limit_words(data)))
     kinds = list(data.marks)
@@ -78,13 +84,15 @@ def legend_items(data: ChartData, dark: bool = True) -> list[Text]:
 
 
 def wrap_items(items: list[Text], width: int, max_lines: int = LEGEND_LINES) -> Text:
-    """The items two spaces apart, a new line between two items where the next would pass
-    ``width``, never inside an item; past ``max_lines``, the last line ends with ``…``."""
+    """The items two spaces apart on lines of ``width``, never broken inside an item: each
+    goes on the first line with room for it (a short mark fills the end of the ranks'
+    line); past ``max_lines``, the last line ends with ``…``."""
     lines: list[Text] = []
     for item in items:
-        if lines and lines[-1].cell_len + 2 + item.cell_len <= width:
-            lines[-1].append("  ")
-            lines[-1].append_text(item)
+        line = next((x for x in lines if x.cell_len + 2 + item.cell_len <= width), None)
+        if line is not None:
+            line.append("  ")
+            line.append_text(item)
         else:
             lines.append(item.copy())
     if len(lines) > max_lines:
@@ -101,10 +109,13 @@ class ChartLegend(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._items: list[Text] = []
+        self._compact: list[Text] = []
 
     def show(self, data: ChartData) -> None:
         """Describe ``data``."""
-        self._items = legend_items(data, self.app.current_theme.dark)
+        dark = self.app.current_theme.dark
+        self._items = legend_items(data, dark)
+        self._compact = legend_items(data, dark, compact=True)
         self._wrap()
 
     def on_resize(self) -> None:
@@ -112,4 +123,7 @@ class ChartLegend(Static):
 
     def _wrap(self) -> None:
         width = self.content_size.width or self.app.size.width - 2
-        show_text(self, wrap_items(self._items, width))
+        text = wrap_items(self._items, width)
+        if text.plain.endswith(" …"):  # cut: the ranks' names take less room this way
+            text = wrap_items(self._compact, width)
+        show_text(self, text)

@@ -9,6 +9,7 @@ loader found wrong with the files) are separate columns and never added together
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -94,8 +95,10 @@ class RankTable(SortableTable[RankRow]):
     def __init__(self, *, id: str | None = None) -> None:
         self.origin_ns = 0
         self.span_ns = 0
-        #: Now, while the job runs (the last record is then said as time ago), else None.
+        #: The job's newest record while it runs (a rank's last record is then said as
+        #: time ago: since that one, plus the time since the rows came), else None.
         self.now_ns: int | None = None
+        self._rows_came = time.monotonic()
         self.selected_ranks: frozenset[int] = frozenset()
         super().__init__(self._columns(), id=id)
 
@@ -147,14 +150,25 @@ class RankTable(SortableTable[RankRow]):
         ]
 
     def set_times(self, origin_ns: int, end_ns: int, now_ns: int | None) -> None:
-        """The group's first and last instants, and now while it runs (else None)."""
+        """The group's first and last instants, and its newest record while it runs."""
+        if now_ns != self.now_ns:  # a newer record came now (the same one: time goes on)
+            self._rows_came = time.monotonic()
         self.origin_ns, self.span_ns, self.now_ns = origin_ns, end_ns - origin_ns, now_ns
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """A silence grows while nothing arrives: say so every second."""
+        if self.now_ns is not None:
+            self.refresh_rows(lambda _: True)
 
     def _last_record(self, last_ns: int | None) -> str:
         if last_ns is None:
             return MISSING
         if self.now_ns is not None:
-            return f"{duration_or_dash(max(0, self.now_ns - last_ns))} ago"
+            waited = round((time.monotonic() - self._rows_came) * 1e9)
+            return f"{duration_or_dash(max(0, self.now_ns - last_ns) + waited)} ago"
         return format_elapsed(last_ns - self.origin_ns, self.span_ns)
 
     def row_key(self, row: RankRow) -> str:

@@ -281,3 +281,19 @@ async def test_enter_on_the_oom_event_centres_the_chart_on_it_and_marks_it() -> 
         at = (stamp - raw.origin_ns()) / 1e9
         assert abs(chart.data.strong[0] - at) < 1e-6  # the mark is at the OOM
         assert f"error of rank {rank} at {at:.3f}s" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_legend_names_every_rank_and_mark_without_cutting_any(
+    size: tuple[int, int],
+) -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_job(pilot)
+        await pilot.pause(0.3)
+        legend = screen.query_one("#legend").render()
+        text = str(legend)
+        assert "…" not in text and text.count("\n") <= 1
+        for word in ("▲ alert", "✖ OOM", "┃ onset", "◆ collector", "░ degraded", "total 24.0 GiB"):
+            assert word in text, text
+        assert all(f"━ {r}" in text or f"━ rank {r}" in text for r in range(8)), text
