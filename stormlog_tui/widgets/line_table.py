@@ -214,6 +214,8 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
     def _resize(self) -> None:
         self._generation += 1
         self._lines.clear()
+        for column, label in enumerate(self.header_labels()):  # the sort mark too: "Rank ▲"
+            self._content_widths[column] = max(self._content_widths[column], label.cell_len)
         size = Size(sum(self._widths()), len(self.shown_rows) + 1)
         if size != self.virtual_size:  # setting it restyles and redraws the scroll bars
             self.virtual_size = size

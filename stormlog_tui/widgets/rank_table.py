@@ -24,7 +24,7 @@ from stormlog_tui.view.formats import (
     rate_or_dash,
 )
 from stormlog_tui.view.rows.ranks import RankRow, alerts_label
-from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
+from stormlog_tui.widgets.sortable_table import Column, SortableTable, biggest_first, none_last
 
 OUTLIER_STYLE = "bold red"
 
@@ -53,7 +53,8 @@ def _alerts(row: RankRow) -> Text:
 
 
 def _alert_order(row: RankRow) -> tuple[int, int, int, int]:
-    return (row.oom_events, row.error_alerts, row.critical_alerts, row.warning_alerts)
+    """The worst first: OOMs, then errors, critical alerts, warnings."""
+    return (-row.oom_events, -row.error_alerts, -row.critical_alerts, -row.warning_alerts)
 
 
 def _degraded(row: RankRow) -> Text:
@@ -111,25 +112,29 @@ class RankTable(SortableTable[RankRow]):
             Column(
                 "Peak alloc",
                 lambda r: _bytes(r.peak_allocated),
-                lambda r: none_last(r.peak_allocated),
+                lambda r: biggest_first(r.peak_allocated),
             ),
             Column(
-                "Peak resv", lambda r: _bytes(r.peak_reserved), lambda r: none_last(r.peak_reserved)
+                "Peak resv",
+                lambda r: _bytes(r.peak_reserved),
+                lambda r: biggest_first(r.peak_reserved),
             ),
-            Column("Peak used", lambda r: _bytes(r.peak_used), lambda r: none_last(r.peak_used)),
+            Column(
+                "Peak used", lambda r: _bytes(r.peak_used), lambda r: biggest_first(r.peak_used)
+            ),
             Column(
                 "Headroom",
                 lambda r: _bytes(r.headroom_at_peak),
                 lambda r: none_last(r.headroom_at_peak),
             ),
-            Column("Growth", _growth, lambda r: none_last(r.growth_bytes_per_s)),
+            Column("Growth", _growth, lambda r: biggest_first(r.growth_bytes_per_s)),
             Column("Alerts", _alerts, _alert_order),
             Column(
                 "Longest gap",
                 lambda r: Text(duration_or_dash(r.longest_gap_ns), justify="right"),
-                lambda r: none_last(r.longest_gap_ns),
+                lambda r: biggest_first(r.longest_gap_ns),
             ),
-            Column("Degraded", _degraded, lambda r: r.collector_degraded_ns),
+            Column("Degraded", _degraded, lambda r: -r.collector_degraded_ns),
             Column(
                 "Last record",
                 lambda r: Text(self._last_record(r.last_seen_ns), justify="right"),
@@ -140,7 +145,7 @@ class RankTable(SortableTable[RankRow]):
                 lambda r: Text(
                     str(r.warnings), justify="right", style="bold yellow" if r.warnings else "dim"
                 ),
-                lambda r: r.warnings,
+                lambda r: -r.warnings,
             ),
             Column(
                 "Why",

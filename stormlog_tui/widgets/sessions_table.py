@@ -11,7 +11,7 @@ from textual.message import Message
 from stormlog_tui.view.formats import bytes_or_dash, duration_or_dash, format_start
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.sessions import OOM_STATUS, SessionRow
-from stormlog_tui.widgets.sortable_table import Column, SortableTable, none_last
+from stormlog_tui.widgets.sortable_table import Column, SortableTable, biggest_first
 
 STATUS_STYLES = {
     OOM_STATUS: "bold red reverse",
@@ -67,7 +67,7 @@ COLUMNS: list[Column[SessionRow]] = [
     Column(
         "Peak alloc",
         lambda r: _right(bytes_or_dash(r.peak_allocated_bytes)),
-        lambda r: none_last(r.peak_allocated_bytes),
+        lambda r: biggest_first(r.peak_allocated_bytes),
     ),
     Column(
         "Warn",
@@ -78,7 +78,7 @@ COLUMNS: list[Column[SessionRow]] = [
     Column(
         "Duration",
         lambda r: _right(duration_or_dash(r.duration_ns)),
-        lambda r: none_last(r.duration_ns),
+        lambda r: biggest_first(r.duration_ns),
     ),
     Column("Start", lambda r: Text(format_start(r.started_at_ns)), lambda r: r.started_at_ns or 0),
     Column("Job", lambda r: literal(r.job_id or "-"), lambda r: r.job_id or ""),

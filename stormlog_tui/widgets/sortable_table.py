@@ -31,6 +31,12 @@ def none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value if value is not None else 0)
 
 
+def biggest_first(value: float | None) -> tuple[bool, float]:
+    """A sort key for a quantity where more is worse (a peak, a gap, a growth): the
+    biggest first, None last."""
+    return (value is None, -value if value is not None else 0.0)
+
+
 @dataclass(frozen=True)
 class Arranged(Generic[RowT]):
     """What a table shows of ``all_rows``: ``rows``, filtered and sorted as ``arrangement``

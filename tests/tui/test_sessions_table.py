@@ -57,9 +57,12 @@ async def test_sort_by_key_and_by_clicking_a_header(demo_dir: Path) -> None:
         await pilot.press("s", "s")  # Rank -> Host -> Peak alloc
         assert table.sort_column == 3
         peaks = [float(p.split()[0]) for p in column(table, "Peak alloc")]
-        assert peaks == sorted(peaks)
+        assert peaks == sorted(peaks, reverse=True)  # the worst first
+        assert column(table, "Rank")[0] == "3/8"  # the biggest peak: the leak
+        labels = [str(c.label) for c in table.ordered_columns]
+        assert "Peak alloc ▲" in labels  # the sort is marked on its header
         await pilot.press("S")
-        assert column(table, "Rank")[0] == "3/8"  # biggest peak first: the leak
+        assert column(table, "Rank")[-1] == "3/8"
         await pilot.click(SessionsTable, offset=(3, 0))  # the Status header
         await pilot.pause()
         assert table.sort_column == 0
