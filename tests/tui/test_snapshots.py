@@ -1,5 +1,6 @@
 """Snapshot tests (SVG) of the main screens at 80x24 and 120x40, on the committed demo, and
-of the job screen of a real OOM capture.
+of the sessions, job and rank-details views of a real OOM capture at 80x24, 120x40 and
+200x60.
 
 Update only after looking at the report: ``pytest tests/tui/test_snapshots.py
 --snapshot-update`` then open the SVGs in ``tests/tui/__snapshots__``.
@@ -82,3 +83,24 @@ def test_real_oom_job_with_a_phase_shaded(snap_compare: Any) -> None:
 
     app = make_app([REAL_GPU_JOB], subtitle="tests/data/real_gpu_job", clock=fixed_clock)
     assert snap_compare(app, terminal_size=(80, 24), run_before=phase)
+
+
+def real_gpu_app() -> Any:
+    return make_app([REAL_GPU_JOB], subtitle="tests/data/real_gpu_job", clock=fixed_clock)
+
+
+async def open_rank_details(pilot: Any) -> None:
+    await open_job(pilot)  # the cursor is on the rank that ran out of memory
+    await pilot.press("i")
+    await pilot.pause()
+
+
+SIZES_OF_REAL = [*SIZES, (200, 60)]
+
+
+@pytest.mark.parametrize("size", SIZES_OF_REAL, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", ["sessions", "job", "rank-details"])
+def test_real_capture_at_every_size(snap_compare: Any, size: tuple[int, int], view: str) -> None:
+    """stormlog's own 8-rank GPU capture (an OOM, phases, a failing collector)."""
+    steps = {"sessions": wait_loaded, "job": open_job, "rank-details": open_rank_details}
+    assert snap_compare(real_gpu_app(), terminal_size=size, run_before=steps[view])
