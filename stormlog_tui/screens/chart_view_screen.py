@@ -21,6 +21,9 @@ from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import EventsView, MemoryChart, PhaseTable, RankTable
 
+#: How many steps into the data escape can go back.
+MAX_VIEWS_BACK = 50
+
 
 class ChartViewScreen(DataScreen):
     """The chart's view state and the keys that change it (bound by the subclass)."""
@@ -42,6 +45,8 @@ class ChartViewScreen(DataScreen):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: The views before each step into the data, the last one last (escape goes back).
+        self._views: list[tuple[tuple[int, ...] | None, TimeWindow, Highlight | None]] = []
         try:
             settings = getattr(self.app, "settings", None)
         except RuntimeError:  # built outside an app (Textual's NoActiveAppError)
@@ -158,7 +163,23 @@ class ChartViewScreen(DataScreen):
 
         self.app.push_screen(RanksPromptScreen(ranks_label(self.ranks)), chosen)
 
+    def remember_view(self) -> None:
+        """Before a step into the data (a rank, an event, a phase): escape comes back here."""
+        self._views.append((self.ranks, self.window, self.highlight))
+        del self._views[:-MAX_VIEWS_BACK]
+
+    def go_back(self) -> bool:
+        """Back to the view before the last step into the data, as it was (on data grown
+        since, a whole window stays whole); False when there was no such step."""
+        if not self._views:
+            return False
+        ranks, window, highlight = self._views.pop()
+        self.ranks, self.highlight = ranks, highlight
+        self.window = window.extended(self.window.full_start_ns, self.window.full_end_ns)
+        return True
+
     def on_rank_table_rank_chosen(self, event: RankTable.RankChosen) -> None:
+        self.remember_view()
         self.ranks = (event.rank,)
 
     def on_rank_table_rank_toggled(self, event: RankTable.RankToggled) -> None:
@@ -166,6 +187,7 @@ class ChartViewScreen(DataScreen):
         self.ranks = tuple(sorted(current)) or None
 
     def on_events_view_time_chosen(self, event: EventsView.TimeChosen) -> None:
+        self.remember_view()
         window = self.window
         span = window.span_ns if not window.is_full else window.span_ns // 8
         full = TimeWindow.full(window.full_start_ns, window.full_end_ns)
@@ -177,6 +199,7 @@ class ChartViewScreen(DataScreen):
         row = event.row
         if row.worst is None:
             return
+        self.remember_view()
         where = f"worst run on rank {row.worst_rank}" if row.worst_rank is not None else "runs"
         self.highlight = Highlight(f"{row.path} ({where})", row.runs, row.worst)
         self.window = self.window.around(*row.worst)

@@ -271,8 +271,9 @@ class DetailScreen(ChartedScreen):
     # ------------------------------------------------------------------ actions
 
     def action_back(self) -> None:
-        """Back to the previous screen."""
-        self.app.pop_screen()
+        """Back to the view before the last step into the data, else the previous screen."""
+        if not self.go_back():
+            self.app.pop_screen()
 
     def on_rank_table_details_wanted(self, event: RankTable.DetailsWanted) -> None:
         """Everything about a rank (the first outlier when none is named), in a panel."""

@@ -297,3 +297,22 @@ async def test_the_legend_names_every_rank_and_mark_without_cutting_any(
         for word in ("▲ alert", "✖ OOM", "┃ onset", "◆ collector", "░ degraded", "total 24.0 GiB"):
             assert word in text, text
         assert all(f"━ {r}" in text or f"━ rank {r}" in text for r in range(8)), text
+
+
+async def test_escape_goes_back_to_the_view_as_it_was_then_to_the_sessions() -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        await pilot.press("plus")  # zoomed in on all ranks
+        await pilot.pause()
+        zoomed = screen.window
+        assert not zoomed.is_full and screen.ranks is None
+        await pilot.press("enter")  # the rank under the cursor, alone
+        await pilot.pause()
+        assert screen.ranks == (raw.truth()["leak_rank"],)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.ranks is None and screen.window == zoomed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DetailScreen)
