@@ -17,7 +17,7 @@ from stormlog_tui.view.formats import format_elapsed
 from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rank_lists import ranks_label
 from stormlog_tui.view.rows.ranks import RankRow
-from stormlog_tui.view.ticks import elapsed_label, nice_step
+from stormlog_tui.view.ticks import elapsed_label, nice_step, wall_window
 from stormlog_tui.view.time_window import TimeWindow
 
 OOM_STYLE = "bold red"
@@ -65,9 +65,13 @@ def header_text(
     world = f"/{group.world_size}" if group.world_size else ""
     text.append(f" · {len(group.tracks)}{world} ranks · showing {ranks_label(ranks)}")
     step = min(1.0, nice_step(window.span_ns / 1e9, HEADER_TICKS))  # decimals when zoomed in
-    start = elapsed_label((window.start_ns - group.origin_ns) / 1e9, step)
-    end = elapsed_label((window.end_ns - group.origin_ns) / 1e9, step)
-    text.append(f" · {start}–{end}" + ("" if window.is_full else " (zoomed)"))
+    if wall_clock:
+        shown = wall_window(window.start_ns, window.end_ns, step)
+    else:
+        start = elapsed_label((window.start_ns - group.origin_ns) / 1e9, step)
+        end = elapsed_label((window.end_ns - group.origin_ns) / 1e9, step)
+        shown = f"{start}–{end}"
+    text.append(f" · {shown}" + ("" if window.is_full else " (zoomed)"))
     text.append(" · wall clock" if wall_clock else " · elapsed")
     if group.ranks_missing:
         text.append(f" · missing ranks: {ranks_label(group.ranks_missing)}", style="bold red")

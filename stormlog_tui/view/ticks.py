@@ -63,6 +63,25 @@ def wall_label(origin_ns: int, seconds: float, step: float) -> str:
     return moment.strftime("%H:%M:%S")
 
 
+def wall_window(start_ns: int, end_ns: int, step: float) -> str:
+    """A window on the wall clock, with its date and time zone: ``2026-12-02 13:25:26.84–
+    13:25:28.99 CET`` (the end's date only when it is another day)."""
+    try:
+        start = datetime.fromtimestamp(start_ns / 1e9).astimezone()
+        end = datetime.fromtimestamp(end_ns / 1e9).astimezone()
+    except (OverflowError, OSError, ValueError):
+        return "?"
+    clock = "%H:%M:%S"
+    digits = 0 if step >= 1 else min(3, max(1, -math.floor(math.log10(step))))
+
+    def at(moment: datetime) -> str:
+        text = moment.strftime(clock)
+        return text + (f".{moment.microsecond // 10 ** (6 - digits):0{digits}d}" if digits else "")
+
+    day = end.strftime("%Y-%m-%d ") if end.date() != start.date() else ""
+    return f"{start.strftime('%Y-%m-%d')} {at(start)}–{day}{at(end)} {start.strftime('%Z')}"
+
+
 def time_ticks(
     x_min: float, x_max: float, origin_ns: int, count: int, wall_clock: bool
 ) -> tuple[list[float], list[str]]:

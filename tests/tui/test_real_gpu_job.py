@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -316,3 +317,21 @@ async def test_escape_goes_back_to_the_view_as_it_was_then_to_the_sessions() -> 
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_the_wall_clock_title_has_the_date_the_times_and_the_zone() -> None:
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_job(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        [line] = [x for x in screen_text(app).splitlines() if "wall clock" in x]
+        start = datetime.fromtimestamp(raw.origin_ns() / 1e9).astimezone()
+        zone = start.strftime("%Z")
+        found = re.search(
+            r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d)–(\d\d:\d\d:\d\d\.\d) (\S+)", line
+        )
+        assert found, line
+        assert found[1] == start.strftime("%Y-%m-%d") and found[4] == zone
+        assert found[2] == start.strftime("%H:%M:%S.") + str(start.microsecond // 100_000)
+        assert screen.wall_clock
