@@ -21,9 +21,8 @@ from stormlog_tui.view.formats import (
     rate_or_dash,
 )
 from stormlog_tui.view.literal import literal
-from stormlog_tui.view.rows.ranks import RankRow, alerts_label
+from stormlog_tui.view.rows.ranks import OUTLIER_STYLE, RankRow, alerts_label
 
-OUTLIER_STYLE = "bold red"
 LABEL_STYLE = "bold"
 
 

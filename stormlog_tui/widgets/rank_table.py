@@ -23,10 +23,8 @@ from stormlog_tui.view.formats import (
     format_elapsed,
     rate_or_dash,
 )
-from stormlog_tui.view.rows.ranks import RankRow, alerts_label
+from stormlog_tui.view.rows.ranks import OUTLIER_STYLE, RankRow, alerts_label
 from stormlog_tui.widgets.sortable_table import Column, SortableTable, biggest_first, none_last
-
-OUTLIER_STYLE = "bold red"
 
 
 def _bytes(value: float | None) -> Text:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from stormlog_core.analysis import JobStats, job_stats
 from stormlog_tui.view.detail_group import DetailGroup
 
+#: How an outlier rank, its reasons and its OOM are written (the table, the details).
+OUTLIER_STYLE = "bold red"
+
 
 @dataclass(frozen=True)
 class RankRow:
