@@ -47,6 +47,9 @@ class Column(Generic[RowT]):
     label: str
     cell: Callable[[RowT], Text]
     sort_key: Callable[[RowT], Any]
+    #: When the table is wider than the widget, columns with a ``drop`` are hidden, the
+    #: lowest first, until it fits (None: always shown).
+    drop: int | None = None
 
 
 class ColumnLabel(NamedTuple):
@@ -62,7 +65,74 @@ def _width(text: Text) -> int:
     return max(Text(line).cell_len for line in plain.splitlines())
 
 
-class LineTable(ScrollView, Generic[RowT], can_focus=True):
+def hidden_to_fit(
+    columns: Sequence[Column[Any]], widths: Sequence[int], room: int
+) -> frozenset[int]:
+    """The columns to hide so that the others fit in ``room`` cells: those with a ``drop``,
+    the lowest first, only as many as needed (none before the widget has a width)."""
+    full = [width + 2 * CELL_PADDING for width in widths]
+    total, hidden = sum(full), set()
+    for _, index in sorted((c.drop, i) for i, c in enumerate(columns) if c.drop is not None):
+        if not room or total <= room:
+            break
+        hidden.add(index)
+        total -= full[index]
+    return frozenset(hidden)
+
+
+class _FittedColumns(ScrollView):
+    """What a narrow terminal hides of a table: the columns with a ``drop``, least useful
+    first (the table's ``_widths`` gives them no room), and how the table says so."""
+
+    table_columns: list[Column[Any]]
+    _content_widths: list[int]
+    _generation: int
+    _lines: dict[tuple[Any, ...], Strip]
+    hidden_columns: frozenset[int] = frozenset()
+
+    def _widths(self) -> list[int]:
+        hidden = self.hidden_columns
+        return [
+            0 if index in hidden else width + 2 * CELL_PADDING
+            for index, width in enumerate(self._content_widths)
+        ]
+
+    def redraw_rows(self) -> None:
+        """Draw the rows again, not the scroll bars (a whole refresh redraws those too, a
+        few kB each time for a slow link; they change only with the size and the scroll)."""
+        content = self.scrollable_content_region
+        self.refresh(Region(0, 0, content.width, content.height))
+
+    def _rows_shown(self) -> int:
+        raise NotImplementedError
+
+    def _fit(self) -> None:
+        """Hide what may be dropped while the table is wider than the widget. The header
+        says which at its right end; without room there, a notification says it, once per
+        kind of table and set of columns."""
+        hidden = hidden_to_fit(self.table_columns, self._content_widths, self.size.width)
+        if hidden == self.hidden_columns:
+            return
+        self.hidden_columns = hidden
+        self._generation += 1
+        self._lines.clear()
+        self.virtual_size = Size(sum(self._widths()), self._rows_shown() + 1)
+        note = self._hidden_note()
+        told: set[tuple[str, frozenset[int]]] = self.app.__dict__.setdefault("_hidden_told", set())
+        key = (type(self).__name__, hidden)
+        if note and sum(self._widths()) + len(note) > self.size.width and key not in told:
+            told.add(key)
+            self.notify(f"narrow terminal:{note.removeprefix(' ')} (a wider one shows them)")
+
+    def _hidden_note(self) -> str:
+        """``  +2 hidden: Host, Start`` (the columns a narrow terminal hides)."""
+        if not self.hidden_columns:
+            return ""
+        names = ", ".join(self.table_columns[i].label for i in sorted(self.hidden_columns))
+        return f"  +{len(self.hidden_columns)} hidden: {names}"
+
+
+class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
     """``shown_rows`` drawn through ``columns``, with a row cursor (up, down, page, home,
     end, click)."""
 
@@ -89,6 +159,9 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._unmeasured = False
         self._styles: dict[str, Style] = {}
         self._paints: dict[tuple[Style, Style], _Paint] = {}
+
+    def _rows_shown(self) -> int:
+        return len(self.shown_rows)
 
     @property
     def row_count(self) -> int:
@@ -177,6 +250,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
             self.scroll_to(y=top, animate=animate, force=True, immediate=True)
 
     def on_resize(self, event: events.Resize) -> None:
+        self._fit()
         self.call_after_refresh(self._scroll_to_cursor)
 
     def on_click(self, event: events.Click) -> None:
@@ -197,9 +271,6 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
-    def _widths(self) -> list[int]:
-        return [width + 2 * CELL_PADDING for width in self._content_widths]
-
     def _measure(self, indexes: range) -> bool:
         """Widen the columns to the cells of the shown rows ``indexes``; True if any grew."""
         widths = self._content_widths
@@ -216,16 +287,11 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         self._lines.clear()
         for column, label in enumerate(self.header_labels()):  # the sort mark too: "Rank ▲"
             self._content_widths[column] = max(self._content_widths[column], label.cell_len)
+        self._fit()
         size = Size(sum(self._widths()), len(self.shown_rows) + 1)
         if size != self.virtual_size:  # setting it restyles and redraws the scroll bars
             self.virtual_size = size
         self.redraw_rows()
-
-    def redraw_rows(self) -> None:
-        """Draw the rows again, not the scroll bars (a whole refresh redraws those too, a
-        few kB each time for a slow link; they change only with the size and the scroll)."""
-        content = self.scrollable_content_region
-        self.refresh(Region(0, 0, content.width, content.height))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -242,6 +308,7 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         if self._measure(range(top, end)) or grew:
             self._generation += 1
             self._lines.clear()
+            self._fit()
             self.virtual_size = Size(sum(self._widths()), len(self.shown_rows) + 1)
         return super().render_lines(crop)
 
@@ -303,9 +370,14 @@ class LineTable(ScrollView, Generic[RowT], can_focus=True):
         segments: list[Segment] = []
         widths = self._widths()
         for cell, width in zip(cells, widths, strict=True):
-            segments += _cell_segments(paint, cell, width)
+            if width:  # 0: a hidden column
+                segments += _cell_segments(paint, cell, width)
         total = sum(widths)
         remaining = max(0, self.size.width - total)
+        note = self._hidden_note() if header else ""
+        if note and remaining > len(note):
+            segments.append(Segment(note, paint.pre + Style(dim=True)))
+            remaining -= len(note)
         segments.append(Segment(" " * remaining, paint.pre))
         return segments, total + remaining
 

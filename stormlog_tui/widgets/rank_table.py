@@ -105,7 +105,10 @@ class RankTable(SortableTable[RankRow]):
         return [
             Column("Rank", lambda r: _rank(r, self.selected_ranks), lambda r: r.rank),
             Column(
-                "Samples", lambda r: Text(f"{r.samples:,}", justify="right"), lambda r: r.samples
+                "Samples",
+                lambda r: Text(f"{r.samples:,}", justify="right"),
+                lambda r: r.samples,
+                drop=1,
             ),
             Column(
                 "Peak alloc",
@@ -116,6 +119,7 @@ class RankTable(SortableTable[RankRow]):
                 "Peak resv",
                 lambda r: _bytes(r.peak_reserved),
                 lambda r: biggest_first(r.peak_reserved),
+                drop=2,
             ),
             Column(
                 "Peak used", lambda r: _bytes(r.peak_used), lambda r: biggest_first(r.peak_used)
@@ -131,12 +135,14 @@ class RankTable(SortableTable[RankRow]):
                 "Longest gap",
                 lambda r: Text(duration_or_dash(r.longest_gap_ns), justify="right"),
                 lambda r: biggest_first(r.longest_gap_ns),
+                drop=6,
             ),
-            Column("Degraded", _degraded, lambda r: -r.collector_degraded_ns),
+            Column("Degraded", _degraded, lambda r: -r.collector_degraded_ns, drop=3),
             Column(
                 "Last record",
                 lambda r: Text(self._last_record(r.last_seen_ns), justify="right"),
                 lambda r: none_last(r.last_seen_ns),
+                drop=4,
             ),
             Column(
                 "Warn",
@@ -144,6 +150,7 @@ class RankTable(SortableTable[RankRow]):
                     str(r.warnings), justify="right", style="bold yellow" if r.warnings else "dim"
                 ),
                 lambda r: -r.warnings,
+                drop=5,
             ),
             Column(
                 "Why",

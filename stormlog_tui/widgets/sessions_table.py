@@ -59,11 +59,12 @@ def _rank_key(row: SessionRow) -> tuple[str, int, int]:
     return (row.job_id or "", row.rank if row.rank is not None else -1, row.started_at_ns or 0)
 
 
-# The most telling columns first, so an 80-column terminal shows them without scrolling.
+# The most telling columns first, so an 80-column terminal shows them without scrolling; a
+# narrow one hides Start, then Host, Events and Warn (``drop``) before it cuts the ids.
 COLUMNS: list[Column[SessionRow]] = [
     Column("Status", lambda r: status_cell(r.status), lambda r: STATUS_ORDER.get(r.status, 9)),
     Column("Rank", _rank_cell, _rank_key),
-    Column("Host", lambda r: literal(r.host), lambda r: r.host),
+    Column("Host", lambda r: literal(r.host), lambda r: r.host, drop=2),
     Column(
         "Peak alloc",
         lambda r: _right(bytes_or_dash(r.peak_allocated_bytes)),
@@ -73,14 +74,20 @@ COLUMNS: list[Column[SessionRow]] = [
         "Warn",
         lambda r: _right(str(r.warning_count), "bold yellow" if r.warning_count else "dim"),
         lambda r: -r.warning_count,
+        drop=4,
     ),
-    Column("Events", lambda r: _right(f"{r.event_count:,}"), lambda r: -r.event_count),
+    Column("Events", lambda r: _right(f"{r.event_count:,}"), lambda r: -r.event_count, drop=3),
     Column(
         "Duration",
         lambda r: _right(duration_or_dash(r.duration_ns)),
         lambda r: biggest_first(r.duration_ns),
     ),
-    Column("Start", lambda r: Text(format_start(r.started_at_ns)), lambda r: r.started_at_ns or 0),
+    Column(
+        "Start",
+        lambda r: Text(format_start(r.started_at_ns)),
+        lambda r: r.started_at_ns or 0,
+        drop=1,
+    ),
     Column("Job", lambda r: literal(r.job_id or "-"), lambda r: r.job_id or ""),
     Column("Session", lambda r: literal(r.session_id), lambda r: r.session_id),
 ]

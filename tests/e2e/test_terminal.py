@@ -32,7 +32,10 @@ def test_console_script_shows_the_sessions_and_quits_on_q(
     assert "stormlog-tui" in lines[0]
     rows = [line for line in lines if "completed" in line]
     assert len(rows) == 3
-    assert all(HOST in row for row in rows)  # markup shown as typed, not as bold
+    if "Host" in lines[1]:  # a narrow terminal hides the column, and says so
+        assert all(HOST in row for row in rows)  # markup shown as typed, not as bold
+    else:  # the markup of hidden hosts is checked literal in the pilot tests
+        assert "node-07" not in "\n".join(rows)
     assert [row.split()[2] for row in rows] == ["0/3", "1/3", "2/3"]
     screen = terminal.wait_for(" Quit ")
     assert "Quit" in screen.rstrip().splitlines()[-1], screen

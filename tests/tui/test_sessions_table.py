@@ -11,7 +11,7 @@ from stormlog_tui.app import make_app
 from stormlog_tui.screens import DetailScreen, RecordScreen
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 
-from .conftest import HOSTILE_HOST, HOSTILE_JOB, fixed_clock, loaded
+from .conftest import HOSTILE_HOST, HOSTILE_JOB, fixed_clock, loaded, screen_text
 
 pytestmark = pytest.mark.anyio
 
@@ -161,3 +161,19 @@ async def test_q_quits(demo_dir: Path) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_narrow_terminal_hides_the_least_useful_columns_and_says_so() -> None:
+    capture = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+    for width, hidden in ((80, {"Host", "Warn", "Events", "Start"}), (160, set())):
+        app = make_app([capture], clock=fixed_clock)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await loaded(app, pilot)
+            await pilot.pause(0.2)
+            header = screen_text(app).splitlines()[1]
+            for name in ("Status", "Rank", "Peak alloc", "Job", "Session"):
+                assert name in header
+            assert not any(name in header for name in hidden), header
+            said = [n.message for n in app._notifications if "narrow terminal" in n.message]
+            assert bool(said) == bool(hidden)  # no room in the header: a notification says it
+            assert all(name in said[0] for name in hidden) if hidden else True
