@@ -142,6 +142,7 @@ class FileCopies:
         """A JSON document (a manifest...): downloaded whole, replaced atomically."""
         allowed = self.budget.take(size)
         if allowed < size:
+            self.pending = True  # not read: the cap (said by the mirror)
             return False
         async with (
             self.link.requests,
@@ -172,7 +173,7 @@ class FileCopies:
                 wrote = await self._copy(handle, local, have, end, mode="ab")
         if rewritten:
             return await self._download(sftp, remote, local, size)
-        self.pending |= end < size
+        self.pending |= have + wrote < size
         return wrote > 0
 
     async def _download(
@@ -185,9 +186,9 @@ class FileCopies:
             self.link.requests,
             sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
         ):
-            await self._copy(handle, temp, 0, end, mode="wb")
+            wrote = await self._copy(handle, temp, 0, end, mode="wb")
         os.replace(temp, local)
-        self.pending |= end < size
+        self.pending |= wrote < size
         return True
 
     async def _copy(

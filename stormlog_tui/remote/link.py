@@ -238,6 +238,11 @@ class HostLink:
         await self._drop()
         self.failed(reason, retry=True)
 
+    @property
+    def connected(self) -> bool:
+        """Whether the SFTP session is open now."""
+        return self._sftp is not None
+
     def waiting(self) -> bool:
         """True while the backoff before the next attempt runs (or the host is refused)."""
         if self.refused is not None:

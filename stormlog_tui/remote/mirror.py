@@ -29,9 +29,12 @@ from stormlog_tui.remote.transfer import RootMirror
 
 #: Polling period of the hosts when following without --poll (the 2 s safety refresh).
 DEFAULT_POLL_SECONDS: Final = 2.0
-#: One sync gives up waiting for a host after this long (the others are not held up).
+#: A load of the app gives up waiting for a host after this long (the others are not held
+#: up; following goes on reading what is left). A one-shot sync has no such bound: each
+#: request has its own (:data:`~stormlog_tui.remote.link.REQUEST_TIMEOUT_SECONDS`).
 SYNC_TIMEOUT_SECONDS: Final = 120.0
-#: Rounds of one sync at most: each takes at most a poll's share of every file.
+#: Rounds of one sync of the app at most: each takes at most a poll's share of every file
+#: (a one-shot sync reads to the end).
 _CATCH_UP_ROUNDS: Final = 64
 
 
@@ -50,6 +53,9 @@ class Mirror:
         self.on_change: Callable[[], None] | None = None
         self.budget = Budget()
         self._budget_warned = False
+        #: The last sync was a one-shot one (--summary, --export): a root it did not read
+        #: to the end is an error.
+        self._complete = False
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(_ignore)  # nothing printed over the app
         self._thread: threading.Thread | None = None
@@ -102,6 +108,9 @@ class Mirror:
                 found.append(self._root_warning(root, root.problem))
             elif root.problem is None and not root.read_once:
                 found.append(self._root_warning(root, root.link.status.reason or "not reached"))
+            elif self._complete and root.unfinished is not None:
+                message = f"incomplete copy of {root.spec.shown()}: {root.unfinished}"
+                found.append(LoadWarning("error", "unreadable", message, None))
         return found + self._budget_warning(again=True)
 
     def news(self) -> list[LoadWarning]:
@@ -153,35 +162,56 @@ class Mirror:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return future.result(timeout)
 
-    def sync(self) -> bool:
+    def sync(self, *, complete: bool = False) -> bool:
         """Mirror every root once, all hosts at once (blocking: a load asked for it, so a
         host waiting to be retried, or refused, is tried now); True when the mirror
-        changed."""
-        return bool(self._run(self._sync_all()))
+        changed. ``complete`` (a one-shot run): every file is read to its end, with no
+        bound on the rounds or the whole sync, and a root left incomplete is an error."""
+        self._complete = complete
+        return bool(self._run(self._sync_all(complete)))
 
-    async def _sync_all(self) -> bool:
+    async def _sync_all(self, complete: bool) -> bool:
         hosts = self._by_host()
         for link, _ in hosts:
             if link.status.state != "connected":
                 link.again()  # a load is asked for: every host is tried now
         tasks = [
-            asyncio.wait_for(self._catch_up(link, roots), SYNC_TIMEOUT_SECONDS)
+            self._catch_up(link, roots, complete)
+            if complete
+            else asyncio.wait_for(self._catch_up(link, roots, complete), SYNC_TIMEOUT_SECONDS)
             for link, roots in hosts
         ]
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        for (link, _), result in zip(hosts, results, strict=True):
+        for (link, roots), result in zip(hosts, results, strict=True):
             if isinstance(result, asyncio.TimeoutError):
                 await link.lost(result)
+                for root in roots:
+                    root.unfinished = root.unfinished or "timed out"
             elif isinstance(result, Exception):  # a bug, not the host: said, never raised
                 link.failed(f"{type(result).__name__}: {result}")
+                for root in roots:
+                    root.unfinished = root.unfinished or link.status.reason
         return any(result is True for result in results)
 
-    async def _catch_up(self, link: HostLink, roots: list[RootMirror]) -> bool:
+    async def _catch_up(self, link: HostLink, roots: list[RootMirror], complete: bool) -> bool:
         changed = False
-        for _ in range(_CATCH_UP_ROUNDS):
-            changed |= await self._sync_host(link, roots)
-            if not any(root.pending for root in roots) or self.budget.exhausted:
+        for root in roots:
+            root.unfinished = "not read to the end"
+        rounds = 0
+        while complete or rounds < _CATCH_UP_ROUNDS:
+            rounds += 1
+            moved = await self._sync_host(link, roots)
+            changed |= moved
+            if not link.connected or self.budget.exhausted or not moved:
+                break  # (a round that read nothing: a file shorter than it says)
+            if not any(root.pending for root in roots):
                 break
+        for root in roots:
+            if root.unfinished == "not read to the end" and link.connected:
+                if self.budget.exhausted and root.pending:
+                    root.unfinished = "the byte cap of the mirror was reached"
+                elif not root.pending:
+                    root.unfinished = None
         return changed
 
     def _by_host(self) -> list[tuple[HostLink, list[RootMirror]]]:
@@ -200,7 +230,7 @@ class Mirror:
             return False
         changed = False
         async with link.busy:
-            for root in roots:
+            for index, root in enumerate(roots):
                 try:
                     changed |= await root.sync(sftp)
                 except Exception as error:
@@ -208,6 +238,8 @@ class Mirror:
                         root.problem = _local_problem(error)
                         continue
                     await link.lost(error)
+                    for left in roots[index:]:
+                        left.unfinished = link.status.reason or "connection lost"
                     break
         return changed
 

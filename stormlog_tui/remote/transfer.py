@@ -73,6 +73,8 @@ class RootMirror:
         self.news: list[LoadWarning] = []
         #: True once the root was read at least once (in this run).
         self.read_once = False
+        #: Why the last sync did not read the root to the end (None: it did).
+        self.unfinished: str | None = None
 
     def _note(self, key: str, warning: LoadWarning) -> None:
         """A file-level warning, once per file and reason."""

@@ -249,3 +249,40 @@ def test_what_was_mirrored_before_is_shown_when_the_host_is_down(
         f"node-a:{first}: cannot be read over SSH: connection refused "
         "(what was mirrored before is shown)"
     )
+
+
+def test_a_one_shot_sync_reads_every_file_to_its_end(
+    tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cap on the catch-up rounds of --summary / --export: a poll's share that is small
+    next to the files (here 512 bytes, 2 rounds at most for the app) still reads all."""
+    first, _ = split_job(tmp_path / "data")
+    monkeypatch.setattr("stormlog_tui.remote.copies.PER_FILE_BYTES", 512)
+    monkeypatch.setattr("stormlog_tui.remote.mirror._CATCH_UP_ROUNDS", 2)
+    mirror = Mirror([RemoteSpec("node-a", str(first))])
+    try:
+        dataset = load_with_mirror(mirror.paths, mirror)
+    finally:
+        mirror.close()
+    for path in first.rglob("*.jsonl"):
+        copy = mirror.paths[0] / path.relative_to(first)
+        assert copy.read_bytes() == path.read_bytes()
+    assert not [w for w in dataset.warnings if "incomplete" in w.message]
+
+
+def test_a_one_shot_sync_stopped_early_is_an_error(tmp_path: Path, ssh_client: Path) -> None:
+    """A root not read to the end (here: the byte cap) fails the run, naming the root."""
+    first, _ = split_job(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "stormlog_tui", "--summary", f"node-a:{first}"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ, "HOME": str(ssh_client), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "STORMLOG_TUI_REMOTE_MAX_BYTES": "20000",
+        },
+        timeout=60,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert f"incomplete copy of node-a:{first}: the byte cap" in result.stdout
