@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
@@ -157,6 +158,8 @@ class StormlogApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop_follow.set()
+        if self.remote is not None:  # a load waiting for a host that hangs: let it go
+            self.remote.cancel()
 
     # ------------------------------------------------------------------ loading
 
@@ -176,6 +179,8 @@ class StormlogApp(App[None]):
 
         try:
             dataset = self.follower.load(progress=progress)
+        except CancelledError:  # the program ends (the mirror's sync was stopped)
+            return
         except Exception as error:  # a bug, not bad input: say so, never a traceback
             self.call_from_thread(self.notify, f"loading failed: {error}", severity="error")
             return

@@ -20,10 +20,10 @@ import math
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import asyncssh
 
@@ -38,6 +38,12 @@ MAX_RETRY_SECONDS: Final = 30.0
 CONNECT_TIMEOUT_SECONDS: Final = 10.0
 #: SFTP requests in flight per host at once.
 MAX_REQUESTS: Final = 8
+#: Every SFTP request (and the start of the SFTP session) is given up after this long: a
+#: host whose sshd answers keepalives while its sftp-server hangs (a hung NFS mount...)
+#: is then said unreachable and retried, instead of holding its sync forever.
+REQUEST_TIMEOUT_SECONDS: Final = 30.0
+
+_T = TypeVar("_T")
 
 CONNECTING, CONNECTED, RETRYING, UNREACHABLE = "connecting", "connected", "retrying", "unreachable"
 
@@ -69,6 +75,19 @@ class HostStatus:
 
 class Refused(Exception):
     """A host that a retry will not cure: its message says why and what to do."""
+
+
+class NoAnswer(TimeoutError):
+    """An SFTP request the host did not answer within :data:`REQUEST_TIMEOUT_SECONDS`."""
+
+
+async def answer(request: Awaitable[_T]) -> _T:
+    """``request``'s result, or :class:`NoAnswer` after :data:`REQUEST_TIMEOUT_SECONDS`."""
+    timeout = REQUEST_TIMEOUT_SECONDS
+    try:
+        return await asyncio.wait_for(request, timeout)
+    except asyncio.TimeoutError as error:
+        raise NoAnswer(f"no answer in {timeout:g} s") from error
 
 
 def _default_known_hosts() -> str | bytes:
@@ -162,6 +181,8 @@ def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
         return f"cannot resolve the host name ({error.strerror})", False
     if isinstance(error, ConnectionRefusedError):
         return "connection refused", True
+    if isinstance(error, NoAnswer):
+        return str(error), True
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
         return "timed out", True
     lost = (asyncssh.ConnectionLost, asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection)
@@ -212,7 +233,7 @@ class HostLink:
             try:
                 settings = await loop.run_in_executor(None, client_options, self.spec)
                 self._conn = await asyncssh.connect(self.spec.host, **settings)
-                self._sftp = await self._conn.start_sftp_client()
+                self._sftp = await answer(self._conn.start_sftp_client())
             except Exception as error:
                 reason, retry = await loop.run_in_executor(None, describe, error, self.spec)
                 await self._drop()

@@ -60,6 +60,8 @@ class Mirror:
         self._loop.set_exception_handler(_ignore)  # nothing printed over the app
         self._thread: threading.Thread | None = None
         self._follow: Future[None] | None = None
+        #: The syncs running now (a load waits for one): cancelled when the program ends.
+        self._running: set[Future[Any]] = set()
         self._stop: asyncio.Event | None = None
         self.links: dict[tuple[str | None, str, int | None], HostLink] = {}
         self.roots: list[RootMirror] = []
@@ -158,9 +160,21 @@ class Mirror:
             self._thread.start()
 
     def _run(self, coro: Any, timeout: float | None = None) -> Any:
+        """``coro``'s result on the mirror's loop; raises ``CancelledError`` when
+        :meth:`cancel` or :meth:`close` stops it."""
         self._ensure_thread()
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout)
+        self._running.add(future)
+        try:
+            return future.result(timeout)
+        finally:
+            self._running.discard(future)
+
+    def cancel(self) -> None:
+        """Stop every running sync now (the program ends: a load waiting for a host that
+        hangs must not hold it); its caller gets ``CancelledError``."""
+        for future in list(self._running):
+            future.cancel()
 
     def sync(self, *, complete: bool = False) -> bool:
         """Mirror every root once, all hosts at once (blocking: a load asked for it, so a
@@ -291,9 +305,12 @@ class Mirror:
             return
         if self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
+        self.cancel()  # a sync or a poll waiting for a host that hangs: stopped at once
         if self._follow is not None:
+            self._follow.cancel()
             with contextlib.suppress(Exception):
                 self._follow.result(5)
+            self._follow = None
         with contextlib.suppress(Exception):
             self._run(self._close_links(), 5)
         self._loop.call_soon_threadsafe(self._loop.stop)
