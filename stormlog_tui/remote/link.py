@@ -108,8 +108,39 @@ def host_config(spec: RemoteSpec) -> dict[str, object]:
     )  # fmt: skip
     return {
         name: config.get(name)
-        for name in ("Hostname", "Port", "UserKnownHostsFile", "GlobalKnownHostsFile")
-    }
+        for name in (
+            "Hostname", "Port", "UserKnownHostsFile", "GlobalKnownHostsFile", "ProxyJump",
+        )
+    }  # fmt: skip
+
+
+#: Jump hosts in a row at most (a ProxyJump naming itself, through aliases, ends there).
+_MAX_HOPS: Final = 8
+
+
+def jump_hosts(spec: RemoteSpec) -> list[RemoteSpec]:
+    """The ``ProxyJump`` hosts of ``spec``'s host, nearest first (``none``: none)."""
+    value = host_config(spec)["ProxyJump"]
+    if not isinstance(value, str) or value.lower() == "none":
+        return []
+    hops = []
+    for text in value.split(","):
+        text = text.strip().removeprefix("ssh://")
+        user, at, rest = text.rpartition("@")
+        host, colon, port = rest.rpartition(":") if rest.count(":") == 1 else ("", "", "")
+        if not colon or not port.isdigit():
+            host, port = rest, ""
+        hops.append(RemoteSpec(host, "/", user if at else None, int(port) if port else None))
+    return hops
+
+
+class JumpFailed(Exception):
+    """The connection to a ``ProxyJump`` host failed (``error``, on ``spec``)."""
+
+    def __init__(self, spec: RemoteSpec, error: BaseException) -> None:
+        super().__init__(f"jump host {spec.host_label}: {error}")
+        self.spec = spec
+        self.error = error
 
 
 def client_options(spec: RemoteSpec) -> dict[str, object]:
@@ -125,6 +156,7 @@ def client_options(spec: RemoteSpec) -> dict[str, object]:
         "keepalive_interval": 5,
         "keepalive_count_max": 3,
     }
+    settings["tunnel"] = None  # ProxyJump: opened by :class:`HostLink`, with these options
     if spec.port is not None:
         settings["port"] = spec.port
     if spec.user is not None:
@@ -169,6 +201,9 @@ def _host_key_reason(spec: RemoteSpec) -> str:
 
 def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
     """What went wrong in words, and whether retrying may help."""
+    if isinstance(error, JumpFailed):
+        reason, retry = describe(error.error, error.spec)
+        return f"jump host {error.spec.host_label}: {reason}", retry
     if isinstance(error, asyncssh.HostKeyNotVerifiable):
         return _host_key_reason(spec), False
     if isinstance(error, asyncssh.PermissionDenied):
@@ -206,6 +241,8 @@ class HostLink:
         self.label = spec.host_label
         self._on_status = on_status
         self._conn: asyncssh.SSHClientConnection | None = None
+        #: The connections to the ProxyJump hosts, nearest first.
+        self._hops: list[asyncssh.SSHClientConnection] = []
         self._sftp: asyncssh.SFTPClient | None = None
         self._lock = asyncio.Lock()
         self.requests = asyncio.Semaphore(MAX_REQUESTS)
@@ -231,8 +268,7 @@ class HostLink:
                 raise Refused(self.refused)
             loop = asyncio.get_running_loop()
             try:
-                settings = await loop.run_in_executor(None, client_options, self.spec)
-                self._conn = await asyncssh.connect(self.spec.host, **settings)
+                self._conn = await self._connect(self.spec, 0)
                 self._sftp = await answer(self._conn.start_sftp_client())
             except Exception as error:
                 reason, retry = await loop.run_in_executor(None, describe, error, self.spec)
@@ -242,6 +278,40 @@ class HostLink:
             self._delay = FIRST_RETRY_SECONDS
             self._set(HostStatus(self.label, CONNECTED))
             return self._sftp
+
+    async def _connect(self, spec: RemoteSpec, depth: int) -> asyncssh.SSHClientConnection:
+        """A connection to ``spec``'s host, through its ProxyJump hosts (each opened here,
+        with the same options: host keys checked, no password), which join ``_hops``."""
+        loop = asyncio.get_running_loop()
+        settings = await loop.run_in_executor(None, client_options, spec)
+        hops = await loop.run_in_executor(None, jump_hosts, spec)
+        tunnel: asyncssh.SSHClientConnection | None = None
+        for hop in hops:
+            if depth >= _MAX_HOPS:
+                raise ValueError(f"more than {_MAX_HOPS} ProxyJump hosts in a row")
+            try:
+                if tunnel is None:
+                    tunnel = await self._connect(hop, depth + 1)
+                else:  # a list: each hop through the one before
+                    hop_settings = await loop.run_in_executor(None, client_options, hop)
+                    tunnel = await self._open(hop, hop_settings, tunnel, depth + 1)
+            except JumpFailed:
+                raise
+            except Exception as error:
+                raise JumpFailed(hop, error) from error
+        return await self._open(spec, settings, tunnel, depth)
+
+    async def _open(
+        self,
+        spec: RemoteSpec,
+        settings: dict[str, object],
+        tunnel: asyncssh.SSHClientConnection | None,
+        depth: int,
+    ) -> asyncssh.SSHClientConnection:
+        conn = await asyncssh.connect(spec.host, **{**settings, "tunnel": tunnel})
+        if depth:
+            self._hops.append(conn)
+        return conn
 
     def failed(self, reason: str, *, retry: bool = True) -> None:
         """Say the host is unreachable; retried after the backoff unless it is refused."""
@@ -281,14 +351,16 @@ class HostLink:
             self._on_status(self.status)
 
     async def _drop(self) -> None:
-        sftp, conn = self._sftp, self._conn
+        sftp, conn, hops = self._sftp, self._conn, self._hops
         self._sftp = self._conn = None
+        self._hops = []
         if sftp is not None:
             sftp.exit()
-        if conn is not None:
-            conn.close()
-            with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
-                await asyncio.wait_for(conn.wait_closed(), timeout=2)
+        for each in [conn, *reversed(hops)]:
+            if each is not None:
+                each.close()
+                with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
+                    await asyncio.wait_for(each.wait_closed(), timeout=2)
 
     async def close(self) -> None:
         """Close the connection (when the program ends)."""

@@ -286,3 +286,34 @@ def test_a_one_shot_sync_stopped_early_is_an_error(tmp_path: Path, ssh_client: P
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert f"incomplete copy of node-a:{first}: the byte cap" in result.stdout
+
+
+def test_an_unknown_jump_host_key_is_refused_naming_the_jump_host(
+    tmp_path: Path, ssh_client: Path, sshd: Sshd
+) -> None:
+    """The jump host is checked as the target is: a config turning known_hosts off (here
+    for every host) does not let an unknown jump host key through."""
+    first, _ = split_job(tmp_path / "data")
+    jump = Sshd(tmp_path / "jump")  # its key is not in known_hosts
+    jump.start()
+    try:
+        config = ssh_client / ".ssh" / "config"
+        config.write_text(
+            "Host *\n  UserKnownHostsFile none\n\n"
+            + config.read_text()
+            + f"\nHost the-jump\n  HostName 127.0.0.1\n  Port {jump.port}\n  User root\n"
+            f"  IdentityFile {jump.client_key}\n"
+            f"\nHost behind-jump\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User root\n"
+            f"  IdentityFile {sshd.client_key}\n  ProxyJump the-jump\n"
+        )
+        mirror = Mirror([RemoteSpec("behind-jump", str(first))])
+        try:
+            dataset = load_with_mirror(mirror.paths, mirror)
+        finally:
+            mirror.close()
+    finally:
+        jump.stop()
+    [status] = mirror.status_texts()
+    assert status.startswith("behind-jump: unreachable: jump host the-jump: its host key")
+    assert "not in known_hosts" in status and "`ssh the-jump`" in status
+    assert dataset.sessions == []
