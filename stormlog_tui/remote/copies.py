@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -79,10 +80,19 @@ def _local_tail(path: Path, end: int, size: int) -> bytes:
         return handle.read(size)
 
 
+def _temp_path(local: Path) -> Path:
+    """A temp file next to ``local``, of this process and call alone (another process
+    syncing the same mirror never writes the same one)."""
+    return local.with_name(f".{local.name}.{os.getpid()}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+
+
 def _replace_atomically(local: Path, data: bytes) -> None:
-    temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
-    temp.write_bytes(data)
-    os.replace(temp, local)
+    temp = _temp_path(local)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, local)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 class FileCopies:
@@ -191,10 +201,13 @@ class FileCopies:
     ) -> bool:
         """The file from its start (at most a poll's share), under a new inode."""
         end = min(size, PER_FILE_BYTES)
-        temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
-        async with self._opened(sftp, remote) as handle:
-            wrote = await self._copy(handle, temp, 0, end, mode="wb")
-        os.replace(temp, local)
+        temp = _temp_path(local)
+        try:
+            async with self._opened(sftp, remote) as handle:
+                wrote = await self._copy(handle, temp, 0, end, mode="wb")
+            os.replace(temp, local)
+        finally:
+            temp.unlink(missing_ok=True)
         self.pending |= wrote < size
         return True
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +25,7 @@ from typing import Any, Final
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.copies import Budget, is_connection_error
 from stormlog_tui.remote.link import HostLink, HostStatus, Refused
-from stormlog_tui.remote.names import cache_root, mirror_path, shown_path
+from stormlog_tui.remote.names import cache_root, lock_path, mirror_path, shown_path
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.remote.transfer import RootMirror
 
@@ -36,6 +38,8 @@ SYNC_TIMEOUT_SECONDS: Final = 120.0
 #: Rounds of one sync of the app at most: each takes at most a poll's share of every file
 #: (a one-shot sync reads to the end).
 _CATCH_UP_ROUNDS: Final = 64
+#: A sync waits this long at most for another process writing the same host's mirror.
+LOCK_TIMEOUT_SECONDS: Final = 60.0
 
 
 class Mirror:
@@ -65,11 +69,14 @@ class Mirror:
         self._stop: asyncio.Event | None = None
         self.links: dict[tuple[str | None, str, int | None], HostLink] = {}
         self.roots: list[RootMirror] = []
+        #: Each host's mirror lock file (see :func:`_lock`).
+        self._locks: dict[HostLink, Path] = {}
         for spec in specs:
             local = mirror_path(spec, spec.path, cache)
             link = self.links.get(spec.host_key)
             if link is None:
                 link = self.links[spec.host_key] = HostLink(spec, self._status_changed)
+                self._locks[link] = lock_path(spec, cache)
             self.roots.append(RootMirror(spec, local, link, self.budget))
 
     # ------------------------------------------------------------------ what it holds
@@ -244,17 +251,34 @@ class Mirror:
             return False
         changed = False
         async with link.busy:
-            for index, root in enumerate(roots):
-                try:
-                    changed |= await root.sync(sftp)
-                except Exception as error:
-                    if not is_connection_error(error):
-                        root.problem = _local_problem(error)
-                        continue
-                    await link.lost(error)
-                    for left in roots[index:]:
-                        left.unfinished = link.status.reason or "connection lost"
-                    break
+            lock = await _lock(self._locks[link])
+            if lock is None:
+                for root in roots:
+                    root.unfinished = (
+                        "another stormlog-tui kept this host's mirror locked for "
+                        f"{LOCK_TIMEOUT_SECONDS:g} s"
+                    )
+                return False
+            try:
+                changed = await self._sync_roots(link, roots, sftp)
+            finally:
+                os.close(lock)  # the lock goes with it
+        return changed
+
+    async def _sync_roots(self, link: HostLink, roots: list[RootMirror], sftp: Any) -> bool:
+        """Each root of the host in turn (the caller holds the host's locks)."""
+        changed = False
+        for index, root in enumerate(roots):
+            try:
+                changed |= await root.sync(sftp)
+            except Exception as error:
+                if not is_connection_error(error):
+                    root.problem = _local_problem(error)
+                    continue
+                await link.lost(error)
+                for left in roots[index:]:
+                    left.unfinished = link.status.reason or "connection lost"
+                break
         return changed
 
     def start(self) -> None:
@@ -319,6 +343,29 @@ class Mirror:
 
     async def _close_links(self) -> None:
         await asyncio.gather(*(link.close() for link in self.links.values()))
+
+
+async def _lock(path: Path) -> int | None:
+    """An open descriptor of ``path`` holding its exclusive ``flock`` (this side only:
+    nothing is locked on the host), or None after :data:`LOCK_TIMEOUT_SECONDS`. Polled
+    without blocking, so that the loop (and the other hosts) go on while it waits."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return None
+                await asyncio.sleep(0.05)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
 
 
 def _ignore(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

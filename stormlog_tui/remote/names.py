@@ -38,6 +38,15 @@ def host_dir(spec: RemoteSpec, root: Path | None = None) -> Path:
     return (root or cache_root()) / name
 
 
+def lock_path(spec: RemoteSpec, root: Path | None = None) -> Path:
+    """The lock file of ``spec``'s host mirror (held while a sync writes it: a cron
+    ``--summary`` and an open app share the mirror). Not in the host directory, so never
+    taken for mirrored data; ``%locks`` is no host directory's name (``%`` there is
+    always followed by two hex digits)."""
+    base = host_dir(spec, root)
+    return base.parent / "%locks" / base.name
+
+
 def mirror_path(spec: RemoteSpec, remote_path: str, root: Path | None = None) -> Path:
     """Where the absolute ``remote_path`` of ``spec``'s host is mirrored (and registers it,
     so that :func:`shown_path` maps it back)."""
