@@ -269,7 +269,9 @@ class HostLink:
             loop = asyncio.get_running_loop()
             try:
                 self._conn = await self._connect(self.spec, 0)
-                self._sftp = await answer(self._conn.start_sftp_client())
+                self._sftp = await answer(
+                    self._conn.start_sftp_client(path_errors="surrogateescape")
+                )
             except Exception as error:
                 reason, retry = await loop.run_in_executor(None, describe, error, self.spec)
                 await self._drop()

@@ -317,3 +317,17 @@ def test_an_unknown_jump_host_key_is_refused_naming_the_jump_host(
     assert status.startswith("behind-jump: unreachable: jump host the-jump: its host key")
     assert "not in known_hosts" in status and "`ssh the-jump`" in status
     assert dataset.sessions == []
+
+
+def test_a_file_name_that_is_not_utf8_hides_nothing_and_is_shown_escaped(
+    tmp_path: Path, ssh_client: Path
+) -> None:
+    first = tmp_path / "data"
+    write_job(JobSpec(ranks=1, samples_per_rank=5), first)
+    with open(os.path.join(os.fsencode(first), b"bad\xff.jsonl"), "wb") as handle:
+        handle.write(b"{not json\n")
+    result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
+    assert "1 session" in result.stdout, result.stdout
+    assert "cannot search this directory" not in result.stdout
+    assert f"node-a:{first}/bad\\udcff.jsonl" in result.stdout
+    assert "Traceback" not in result.stderr
