@@ -151,7 +151,7 @@ class StormlogApp(App[None]):
             remote = self.remote
 
             def say(_: object) -> None:
-                self.post_message(HostsChanged(remote.status_texts()))
+                self.post_message(HostsChanged([remote.status_summary()]))
 
             remote.on_status = say
         self.action_reload()
@@ -241,7 +241,7 @@ class StormlogApp(App[None]):
         """Show a loaded or grown dataset (the screens watch ``shown``)."""
         self.shown = shown
         if self.remote is not None:
-            self.on_hosts_changed(HostsChanged(self.remote.status_texts()))
+            self.on_hosts_changed(HostsChanged([self.remote.status_summary()]))
 
     # ------------------------------------------------------------------ navigation
 

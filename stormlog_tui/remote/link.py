@@ -20,13 +20,14 @@ import math
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
 import asyncssh
 
+from stormlog_core.browse import counted
 from stormlog_tui.remote.spec import RemoteSpec
 
 # asyncssh logs through ``logging``: with no handler, Python would print its warnings on
@@ -65,12 +66,43 @@ class HostStatus:
     def text(self, now: float | None = None) -> str:
         """``node-17: connected``, ``node-17: unreachable (connection refused), retrying in
         4 s``, ``node-17: unreachable: host key changed...``."""
+        return f"{self.host}: {self.state_text(now)}"
+
+    def state_text(self, now: float | None = None) -> str:
+        """``connected``, ``unreachable (connection refused), retrying in 4 s``..."""
         if self.state == RETRYING and self.retry_at is not None:
             left = max(1, math.ceil(self.retry_at - (time.monotonic() if now is None else now)))
-            return f"{self.host}: unreachable ({self.reason}), retrying in {left} s"
+            return f"unreachable ({self.reason}), retrying in {left} s"
         if self.state == UNREACHABLE:
-            return f"{self.host}: unreachable: {self.reason}"
-        return f"{self.host}: {self.state}"
+            return f"unreachable: {self.reason}"
+        return self.state
+
+
+#: The worst state first: refused (not retried), then retrying, then connecting.
+_WORST: Final = {UNREACHABLE: 0, RETRYING: 1, CONNECTING: 2, CONNECTED: 3}
+
+
+def hosts_summary(statuses: Sequence[HostStatus], now: float | None = None) -> str:
+    """The hosts' status in one short text (the one place that formats it for the status
+    line): ``node-17: connected`` for one host, ``64 hosts connected``, or ``64 hosts: 62
+    connected · 1 connecting · node-47 unreachable (connection refused), retrying in 4 s
+    (+N more down)``: the worst host named, the others counted."""
+    if len(statuses) == 1:
+        return statuses[0].text(now)
+    total = counted(len(statuses), "host")
+    up = sum(status.state == CONNECTED for status in statuses)
+    if up == len(statuses):
+        return f"{total} connected"
+    parts = [f"{up:,} connected"]
+    connecting = sum(status.state == CONNECTING for status in statuses)
+    if connecting:
+        parts.append(f"{connecting:,} connecting")
+    down = [s for s in statuses if s.state in (RETRYING, UNREACHABLE)]
+    if down:
+        worst = min(down, key=lambda s: _WORST.get(s.state, 9))
+        more = f" (+{len(down) - 1:,} more down)" if len(down) > 1 else ""
+        parts.append(f"{worst.host} {worst.state_text(now)}{more}")
+    return f"{total}: " + " · ".join(parts)
 
 
 class Refused(Exception):

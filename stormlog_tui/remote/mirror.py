@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.copies import Budget, is_connection_error
-from stormlog_tui.remote.link import HostLink, HostStatus, Refused
+from stormlog_tui.remote.link import HostLink, HostStatus, Refused, hosts_summary
 from stormlog_tui.remote.names import cache_root, lock_path, mirror_path, shown_path
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.remote.transfer import RootMirror
@@ -97,6 +97,11 @@ class Mirror:
     def status_texts(self) -> list[str]:
         """``node-17: connected``... one per host, for the status line."""
         return [status.text() for status in self.statuses()]
+
+    def status_summary(self) -> str:
+        """Every host's status in one text, for the status line (see
+        :func:`~stormlog_tui.remote.link.hosts_summary`)."""
+        return hosts_summary(self.statuses())
 
     def unread_reasons(self) -> list[str]:
         """``node-17: connection refused``... for the hosts not connected."""
