@@ -37,6 +37,7 @@ from stormlog_tui.messages import (
     HostsChanged,
     LoadProgress,
 )
+from stormlog_tui.remote.names import shown_text
 from stormlog_tui.screens import (
     SCREEN_STYLES,
     DetailScreen,
@@ -126,8 +127,11 @@ class StormlogApp(App[None]):
         markup: bool = True,
     ) -> None:
         """A notification, always shown literally: its text carries paths, ids and errors
-        from the telemetry, and markup in them would style the toast or fail to parse."""
+        from the telemetry, and markup in them would style the toast or fail to parse. A
+        mirror path in it ("loading failed: ...", "export failed: ...") is written as the
+        remote path it mirrors, never as the cache."""
         del markup  # every caller's text is data
+        message = shown_text(message)
         if timeout is None:
             super().notify(message, title=title, severity=severity, markup=False)
         else:
