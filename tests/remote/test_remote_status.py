@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from stormlog_core.browse import Dataset, LoadWarning
-from stormlog_tui.remote.link import HostStatus, hosts_summary
+from stormlog_tui.remote.copies import REQUESTS_PER_FILE
+from stormlog_tui.remote.link import MAX_REQUESTS, HostStatus, hosts_summary
 from stormlog_tui.widgets.status_line import status_text
 
 NOW = 1000.0
@@ -46,3 +48,10 @@ def test_the_warning_count_and_first_error_stay_on_the_line_with_64_hosts() -> N
     )
     assert len(line.plain) < 200
     assert "1 warning" in line.plain and "boom" in line.plain
+
+
+def test_the_readme_gives_the_real_bound_on_requests_per_host() -> None:
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    bound = MAX_REQUESTS * REQUESTS_PER_FILE
+    assert f"at most {bound} SFTP requests per host" in readme
+    assert f"at most {MAX_REQUESTS} SFTP requests in flight" not in readme
