@@ -25,7 +25,7 @@ from typing import Any, Final
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.copies import Budget, is_connection_error
 from stormlog_tui.remote.link import HostLink, HostStatus, Refused, hosts_summary
-from stormlog_tui.remote.names import cache_root, lock_path, mirror_path, shown_path
+from stormlog_tui.remote.names import cache_root, lock_path, mirror_path
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.remote.transfer import RootMirror
 
@@ -147,7 +147,7 @@ class Mirror:
 
     def _root_warning(self, root: RootMirror, reason: str) -> LoadWarning:
         before = " (what was mirrored before is shown)" if root.local.exists() else ""
-        message = f"{shown_path(str(root.local))}: cannot be read over SSH: {reason}{before}"
+        message = f"cannot be read over SSH: {reason}{before}"  # the path is the location
         return LoadWarning("error", "unreadable", message, str(root.local))
 
     def add_warnings(self, dataset: Dataset) -> None:

@@ -224,6 +224,7 @@ def test_a_host_that_is_down_is_named_with_the_reason(
     assert result.returncode == 2
     assert "no remote host could be read: node-a: connection refused" in result.stderr
     assert f"node-a:{first}: cannot be read over SSH: connection refused" in result.stdout
+    assert f"node-a:{first}: node-a:{first}" not in result.stdout  # the path said once
     assert "retrying" not in result.stdout + result.stderr
 
 
@@ -245,9 +246,9 @@ def test_what_was_mirrored_before_is_shown_when_the_host_is_down(
         later.close()
     assert len(dataset.sessions) == 4
     [down] = [w for w in dataset.warnings if w.code == "unreadable"]
-    assert shown_path(down.message) == (
-        f"node-a:{first}: cannot be read over SSH: connection refused "
-        "(what was mirrored before is shown)"
+    assert down.path is not None and shown_path(down.path) == f"node-a:{first}"
+    assert down.message == (
+        "cannot be read over SSH: connection refused (what was mirrored before is shown)"
     )
 
 
