@@ -202,9 +202,12 @@ class Mirror:
             if link.status.state != "connected":
                 link.again()  # a load is asked for: every host is tried now
         tasks = [
-            self._catch_up(link, roots, complete)
+            _catch_up(link, roots, complete, self._locks[link], self.budget)
             if complete
-            else asyncio.wait_for(self._catch_up(link, roots, complete), SYNC_TIMEOUT_SECONDS)
+            else asyncio.wait_for(
+                _catch_up(link, roots, complete, self._locks[link], self.budget),
+                SYNC_TIMEOUT_SECONDS,
+            )
             for link, roots in hosts
         ]
         results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -219,72 +222,11 @@ class Mirror:
                     root.unfinished = root.unfinished or link.status.reason
         return any(result is True for result in results)
 
-    async def _catch_up(self, link: HostLink, roots: list[RootMirror], complete: bool) -> bool:
-        changed = False
-        for root in roots:
-            root.unfinished = "not read to the end"
-        rounds = 0
-        while complete or rounds < _CATCH_UP_ROUNDS:
-            rounds += 1
-            moved = await self._sync_host(link, roots)
-            changed |= moved
-            if not link.connected or self.budget.exhausted or not moved:
-                break  # (a round that read nothing: a file shorter than it says)
-            if not any(root.pending for root in roots):
-                break
-        for root in roots:
-            if root.unfinished == "not read to the end" and link.connected:
-                if self.budget.exhausted and root.pending:
-                    root.unfinished = "the byte cap of the mirror was reached"
-                elif not root.pending:
-                    root.unfinished = None
-        return changed
-
     def _by_host(self) -> list[tuple[HostLink, list[RootMirror]]]:
         return [
             (link, [root for root in self.roots if root.link is link])
             for link in self.links.values()
         ]
-
-    async def _sync_host(self, link: HostLink, roots: list[RootMirror]) -> bool:
-        """One poll of one host's roots; a broken connection is noted, never raised."""
-        if link.waiting():
-            return False
-        try:
-            sftp = await link.sftp()
-        except Refused:
-            return False
-        changed = False
-        async with link.busy:
-            lock = await _lock(self._locks[link])
-            if lock is None:
-                for root in roots:
-                    root.unfinished = (
-                        "another stormlog-tui kept this host's mirror locked for "
-                        f"{LOCK_TIMEOUT_SECONDS:g} s"
-                    )
-                return False
-            try:
-                changed = await self._sync_roots(link, roots, sftp)
-            finally:
-                os.close(lock)  # the lock goes with it
-        return changed
-
-    async def _sync_roots(self, link: HostLink, roots: list[RootMirror], sftp: Any) -> bool:
-        """Each root of the host in turn (the caller holds the host's locks)."""
-        changed = False
-        for index, root in enumerate(roots):
-            try:
-                changed |= await root.sync(sftp)
-            except Exception as error:
-                if not is_connection_error(error):
-                    root.problem = _local_problem(error)
-                    continue
-                await link.lost(error)
-                for left in roots[index:]:
-                    left.unfinished = link.status.reason or "connection lost"
-                break
-        return changed
 
     def start(self) -> None:
         """Poll every host until :meth:`close` (again: nothing more happens)."""
@@ -313,7 +255,7 @@ class Mirror:
             link.tick()
             await self._pause(min(1.0, max(0.05, link.retry_at - time.monotonic())))
         else:
-            if await self._sync_host(link, roots) and self.on_change is not None:
+            if await _sync_host(link, roots, self._locks[link]) and self.on_change is not None:
                 self.on_change()
             if not link.waiting():
                 await self._pause(self.poll_seconds)
@@ -348,6 +290,74 @@ class Mirror:
 
     async def _close_links(self) -> None:
         await asyncio.gather(*(link.close() for link in self.links.values()))
+
+
+async def _catch_up(
+    link: HostLink, roots: list[RootMirror], complete: bool, lock: Path, budget: Budget
+) -> bool:
+    """Sync the host's roots until they are read to the end (at most
+    :data:`_CATCH_UP_ROUNDS` rounds unless ``complete``); says why a root is unfinished."""
+    changed = False
+    for root in roots:
+        root.unfinished = "not read to the end"
+    rounds = 0
+    while complete or rounds < _CATCH_UP_ROUNDS:
+        rounds += 1
+        moved = await _sync_host(link, roots, lock)
+        changed |= moved
+        if not link.connected or budget.exhausted or not moved:
+            break  # (a round that read nothing: a file shorter than it says)
+        if not any(root.pending for root in roots):
+            break
+    for root in roots:
+        if root.unfinished == "not read to the end" and link.connected:
+            if budget.exhausted and root.pending:
+                root.unfinished = "the byte cap of the mirror was reached"
+            elif not root.pending:
+                root.unfinished = None
+    return changed
+
+
+async def _sync_host(link: HostLink, roots: list[RootMirror], lock_file: Path) -> bool:
+    """One poll of one host's roots; a broken connection is noted, never raised."""
+    if link.waiting():
+        return False
+    try:
+        sftp = await link.sftp()
+    except Refused:
+        return False
+    changed = False
+    async with link.busy:
+        lock = await _lock(lock_file)
+        if lock is None:
+            for root in roots:
+                root.unfinished = (
+                    "another stormlog-tui kept this host's mirror locked for "
+                    f"{LOCK_TIMEOUT_SECONDS:g} s"
+                )
+            return False
+        try:
+            changed = await _sync_roots(link, roots, sftp)
+        finally:
+            os.close(lock)  # the lock goes with it
+    return changed
+
+
+async def _sync_roots(link: HostLink, roots: list[RootMirror], sftp: Any) -> bool:
+    """Each root of the host in turn (the caller holds the host's locks)."""
+    changed = False
+    for index, root in enumerate(roots):
+        try:
+            changed |= await root.sync(sftp)
+        except Exception as error:
+            if not is_connection_error(error):
+                root.problem = _local_problem(error)
+                continue
+            await link.lost(error)
+            for left in roots[index:]:
+                left.unfinished = link.status.reason or "connection lost"
+            break
+    return changed
 
 
 async def _lock(path: Path) -> int | None:
