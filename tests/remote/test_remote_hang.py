@@ -10,9 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from tui.conftest import fixed_clock
 
 from remote.sshd import Sshd, hang_sftp_on
 from stormlog_core.testing.simulate import JobSpec, write_job
+from stormlog_tui.app import make_app
 from stormlog_tui.remote.mirror import Mirror
 from stormlog_tui.remote.spec import RemoteSpec
 
@@ -90,3 +92,21 @@ def test_closing_stops_a_sync_waiting_for_a_host_that_hangs(
     assert not thread.is_alive()
     [error] = outcome
     assert isinstance(error, concurrent.futures.CancelledError)
+
+
+@pytest.mark.anyio
+async def test_quitting_the_app_lets_go_of_a_load_waiting_for_a_host_that_hangs(
+    hanging: tuple[Path, Path],
+) -> None:
+    job, marker = hanging
+    marker.touch()
+    mirror = Mirror([RemoteSpec("node-a", str(job))])
+    app = make_app(mirror.paths, clock=fixed_clock, remote=mirror)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause(1.5)  # the load waits for the SFTP session (30 s at most)
+            assert mirror._running  # the load's sync
+            await pilot.press("q")
+        assert _wait(lambda: not mirror._running, 2)  # the load thread is free at once
+    finally:
+        mirror.close()
