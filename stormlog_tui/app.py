@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
@@ -37,6 +38,7 @@ from stormlog_tui.messages import (
     HostsChanged,
     LoadProgress,
 )
+from stormlog_tui.remote.names import shown_text
 from stormlog_tui.screens import (
     SCREEN_STYLES,
     DetailScreen,
@@ -127,8 +129,11 @@ class StormlogApp(App[None]):
         markup: bool = True,
     ) -> None:
         """A notification, always shown literally: its text carries paths, ids and errors
-        from the telemetry, and markup in them would style the toast or fail to parse."""
+        from the telemetry, and markup in them would style the toast or fail to parse. A
+        mirror path in it ("loading failed: ...", "export failed: ...") is written as the
+        remote path it mirrors, never as the cache."""
         del markup  # every caller's text is data
+        message = shown_text(message)
         if timeout is None:
             super().notify(message, title=title, severity=severity, markup=False)
         else:
@@ -152,13 +157,15 @@ class StormlogApp(App[None]):
             remote = self.remote
 
             def say(_: object) -> None:
-                self.post_message(HostsChanged(remote.status_texts()))
+                self.post_message(HostsChanged([remote.status_summary()]))
 
             remote.on_status = say
         self.action_reload()
 
     def on_unmount(self) -> None:
         self._stop_follow.set()
+        if self.remote is not None:  # a load waiting for a host that hangs: let it go
+            self.remote.cancel()
 
     # ------------------------------------------------------------------ loading
 
@@ -178,6 +185,8 @@ class StormlogApp(App[None]):
 
         try:
             dataset = self.follower.load(progress=progress)
+        except CancelledError:  # the program ends (the mirror's sync was stopped)
+            return
         except Exception as error:  # a bug, not bad input: say so, never a traceback
             self.call_from_thread(self.notify, f"loading failed: {error}", severity="error")
             return
@@ -238,7 +247,7 @@ class StormlogApp(App[None]):
         """Show a loaded or grown dataset (the screens watch ``shown``)."""
         self.shown = shown
         if self.remote is not None:
-            self.on_hosts_changed(HostsChanged(self.remote.status_texts()))
+            self.on_hosts_changed(HostsChanged([self.remote.status_summary()]))
 
     # ------------------------------------------------------------------ navigation
 

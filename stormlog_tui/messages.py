@@ -59,7 +59,8 @@ class DatasetUpdated(Message):
 
 
 class HostsChanged(Message):
-    """The status of a remote host changed (``node-17: connected``...), one text per host."""
+    """The status of a remote host changed: the hosts' status in one text (``node-17:
+    connected``, ``64 hosts connected``...)."""
 
     def __init__(self, hosts: list[str]) -> None:
         super().__init__()

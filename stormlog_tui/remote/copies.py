@@ -12,8 +12,11 @@ opened for reading only, and only for one read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import secrets
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -21,7 +24,7 @@ from typing import Final
 import asyncssh
 
 from stormlog_core.browse import telemetry_kind
-from stormlog_tui.remote.link import HostLink
+from stormlog_tui.remote.link import HostLink, answer
 
 #: Bytes before the mirrored end compared with the remote file (a rewrite changes them).
 FINGERPRINT_BYTES: Final = 64
@@ -77,10 +80,19 @@ def _local_tail(path: Path, end: int, size: int) -> bytes:
         return handle.read(size)
 
 
+def _temp_path(local: Path) -> Path:
+    """A temp file next to ``local``, of this process and call alone (another process
+    syncing the same mirror never writes the same one)."""
+    return local.with_name(f".{local.name}.{os.getpid()}.{secrets.token_hex(4)}{_TEMP_SUFFIX}")
+
+
 def _replace_atomically(local: Path, data: bytes) -> None:
-    temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
-    temp.write_bytes(data)
-    os.replace(temp, local)
+    temp = _temp_path(local)
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, local)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 class FileCopies:
@@ -136,17 +148,29 @@ class FileCopies:
             self._unsettled[remote] = (key, started + _MTIME_RESOLUTION)
 
     async def _read(self, handle: asyncssh.SFTPClientFile, start: int, end: int) -> bytes:
-        return await handle.read(end - start, start) if end > start else b""
+        return await answer(handle.read(end - start, start)) if end > start else b""
+
+    @contextlib.asynccontextmanager
+    async def _opened(
+        self, sftp: asyncssh.SFTPClient, remote: str
+    ) -> AsyncIterator[asyncssh.SFTPClientFile]:
+        """``remote`` open for reading (one of the host's requests), every request of it
+        under the request timeout."""
+        async with self.link.requests:
+            handle = await answer(sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE))
+            try:
+                yield handle
+            finally:
+                with contextlib.suppress(asyncssh.Error, OSError, asyncio.TimeoutError):
+                    await answer(handle.close())
 
     async def _whole(self, sftp: asyncssh.SFTPClient, remote: str, local: Path, size: int) -> bool:
         """A JSON document (a manifest...): downloaded whole, replaced atomically."""
         allowed = self.budget.take(size)
         if allowed < size:
+            self.pending = True  # not read: the cap (said by the mirror)
             return False
-        async with (
-            self.link.requests,
-            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
-        ):
+        async with self._opened(sftp, remote) as handle:
             data = await self._read(handle, 0, size)
         if local.exists() and local.read_bytes() == data:
             return False
@@ -161,10 +185,7 @@ class FileCopies:
             return await self._download(sftp, remote, local, size)
         start = max(0, have - FINGERPRINT_BYTES)
         end = min(size, have + PER_FILE_BYTES)
-        async with (
-            self.link.requests,
-            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
-        ):
+        async with self._opened(sftp, remote) as handle:
             if await self._read(handle, start, have) != _local_tail(local, have, have - start):
                 rewritten = True
             else:
@@ -172,7 +193,7 @@ class FileCopies:
                 wrote = await self._copy(handle, local, have, end, mode="ab")
         if rewritten:
             return await self._download(sftp, remote, local, size)
-        self.pending |= end < size
+        self.pending |= have + wrote < size
         return wrote > 0
 
     async def _download(
@@ -180,14 +201,14 @@ class FileCopies:
     ) -> bool:
         """The file from its start (at most a poll's share), under a new inode."""
         end = min(size, PER_FILE_BYTES)
-        temp = local.with_name(f".{local.name}{_TEMP_SUFFIX}")
-        async with (
-            self.link.requests,
-            sftp.open(remote, "rb", max_requests=REQUESTS_PER_FILE) as handle,
-        ):
-            await self._copy(handle, temp, 0, end, mode="wb")
-        os.replace(temp, local)
-        self.pending |= end < size
+        temp = _temp_path(local)
+        try:
+            async with self._opened(sftp, remote) as handle:
+                wrote = await self._copy(handle, temp, 0, end, mode="wb")
+            os.replace(temp, local)
+        finally:
+            temp.unlink(missing_ok=True)
+        self.pending |= wrote < size
         return True
 
     async def _copy(
@@ -202,7 +223,7 @@ class FileCopies:
                 want = self.budget.take(min(READ_BYTES, end - offset))
                 if not want:
                     break
-                block = await handle.read(want, offset)
+                block = await answer(handle.read(want, offset))
                 if not block:
                     break
                 out.write(block)

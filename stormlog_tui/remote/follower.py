@@ -40,8 +40,9 @@ class RemoteFollower(Follower):
 
 
 def load_with_mirror(paths: Sequence[Path], mirror: Mirror) -> Dataset:
-    """Sync the mirror once, then load ``paths`` (mirror paths among them)."""
-    mirror.sync()
+    """Sync the mirror once, to the end of every file, then load ``paths`` (mirror paths
+    among them)."""
+    mirror.sync(complete=True)
     dataset = load_dataset(list(paths))
     mirror.add_warnings(dataset)
     return dataset

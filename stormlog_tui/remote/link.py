@@ -20,13 +20,14 @@ import math
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import asyncssh
 
+from stormlog_core.browse import counted
 from stormlog_tui.remote.spec import RemoteSpec
 
 # asyncssh logs through ``logging``: with no handler, Python would print its warnings on
@@ -38,6 +39,12 @@ MAX_RETRY_SECONDS: Final = 30.0
 CONNECT_TIMEOUT_SECONDS: Final = 10.0
 #: SFTP requests in flight per host at once.
 MAX_REQUESTS: Final = 8
+#: Every SFTP request (and the start of the SFTP session) is given up after this long: a
+#: host whose sshd answers keepalives while its sftp-server hangs (a hung NFS mount...)
+#: is then said unreachable and retried, instead of holding its sync forever.
+REQUEST_TIMEOUT_SECONDS: Final = 30.0
+
+_T = TypeVar("_T")
 
 CONNECTING, CONNECTED, RETRYING, UNREACHABLE = "connecting", "connected", "retrying", "unreachable"
 
@@ -59,16 +66,60 @@ class HostStatus:
     def text(self, now: float | None = None) -> str:
         """``node-17: connected``, ``node-17: unreachable (connection refused), retrying in
         4 s``, ``node-17: unreachable: host key changed...``."""
+        return f"{self.host}: {self.state_text(now)}"
+
+    def state_text(self, now: float | None = None) -> str:
+        """``connected``, ``unreachable (connection refused), retrying in 4 s``..."""
         if self.state == RETRYING and self.retry_at is not None:
             left = max(1, math.ceil(self.retry_at - (time.monotonic() if now is None else now)))
-            return f"{self.host}: unreachable ({self.reason}), retrying in {left} s"
+            return f"unreachable ({self.reason}), retrying in {left} s"
         if self.state == UNREACHABLE:
-            return f"{self.host}: unreachable: {self.reason}"
-        return f"{self.host}: {self.state}"
+            return f"unreachable: {self.reason}"
+        return self.state
+
+
+#: The worst state first: refused (not retried), then retrying, then connecting.
+_WORST: Final = {UNREACHABLE: 0, RETRYING: 1, CONNECTING: 2, CONNECTED: 3}
+
+
+def hosts_summary(statuses: Sequence[HostStatus], now: float | None = None) -> str:
+    """The hosts' status in one short text (the one place that formats it for the status
+    line): ``node-17: connected`` for one host, ``64 hosts connected``, or ``64 hosts: 62
+    connected · 1 connecting · node-47 unreachable (connection refused), retrying in 4 s
+    (+N more down)``: the worst host named, the others counted."""
+    if len(statuses) == 1:
+        return statuses[0].text(now)
+    total = counted(len(statuses), "host")
+    up = sum(status.state == CONNECTED for status in statuses)
+    if up == len(statuses):
+        return f"{total} connected"
+    parts = [f"{up:,} connected"]
+    connecting = sum(status.state == CONNECTING for status in statuses)
+    if connecting:
+        parts.append(f"{connecting:,} connecting")
+    down = [s for s in statuses if s.state in (RETRYING, UNREACHABLE)]
+    if down:
+        worst = min(down, key=lambda s: _WORST.get(s.state, 9))
+        more = f" (+{len(down) - 1:,} more down)" if len(down) > 1 else ""
+        parts.append(f"{worst.host} {worst.state_text(now)}{more}")
+    return f"{total}: " + " · ".join(parts)
 
 
 class Refused(Exception):
     """A host that a retry will not cure: its message says why and what to do."""
+
+
+class NoAnswer(TimeoutError):
+    """An SFTP request the host did not answer within :data:`REQUEST_TIMEOUT_SECONDS`."""
+
+
+async def answer(request: Awaitable[_T]) -> _T:
+    """``request``'s result, or :class:`NoAnswer` after :data:`REQUEST_TIMEOUT_SECONDS`."""
+    timeout = REQUEST_TIMEOUT_SECONDS
+    try:
+        return await asyncio.wait_for(request, timeout)
+    except asyncio.TimeoutError as error:
+        raise NoAnswer(f"no answer in {timeout:g} s") from error
 
 
 def _default_known_hosts() -> str | bytes:
@@ -89,8 +140,39 @@ def host_config(spec: RemoteSpec) -> dict[str, object]:
     )  # fmt: skip
     return {
         name: config.get(name)
-        for name in ("Hostname", "Port", "UserKnownHostsFile", "GlobalKnownHostsFile")
-    }
+        for name in (
+            "Hostname", "Port", "UserKnownHostsFile", "GlobalKnownHostsFile", "ProxyJump",
+        )
+    }  # fmt: skip
+
+
+#: Jump hosts in a row at most (a ProxyJump naming itself, through aliases, ends there).
+_MAX_HOPS: Final = 8
+
+
+def jump_hosts(spec: RemoteSpec) -> list[RemoteSpec]:
+    """The ``ProxyJump`` hosts of ``spec``'s host, nearest first (``none``: none)."""
+    value = host_config(spec)["ProxyJump"]
+    if not isinstance(value, str) or value.lower() == "none":
+        return []
+    hops = []
+    for text in value.split(","):
+        text = text.strip().removeprefix("ssh://")
+        user, at, rest = text.rpartition("@")
+        host, colon, port = rest.rpartition(":") if rest.count(":") == 1 else ("", "", "")
+        if not colon or not port.isdigit():
+            host, port = rest, ""
+        hops.append(RemoteSpec(host, "/", user if at else None, int(port) if port else None))
+    return hops
+
+
+class JumpFailed(Exception):
+    """The connection to a ``ProxyJump`` host failed (``error``, on ``spec``)."""
+
+    def __init__(self, spec: RemoteSpec, error: BaseException) -> None:
+        super().__init__(f"jump host {spec.host_label}: {error}")
+        self.spec = spec
+        self.error = error
 
 
 def client_options(spec: RemoteSpec) -> dict[str, object]:
@@ -106,6 +188,7 @@ def client_options(spec: RemoteSpec) -> dict[str, object]:
         "keepalive_interval": 5,
         "keepalive_count_max": 3,
     }
+    settings["tunnel"] = None  # ProxyJump: opened by :class:`HostLink`, with these options
     if spec.port is not None:
         settings["port"] = spec.port
     if spec.user is not None:
@@ -150,6 +233,9 @@ def _host_key_reason(spec: RemoteSpec) -> str:
 
 def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
     """What went wrong in words, and whether retrying may help."""
+    if isinstance(error, JumpFailed):
+        reason, retry = describe(error.error, error.spec)
+        return f"jump host {error.spec.host_label}: {reason}", retry
     if isinstance(error, asyncssh.HostKeyNotVerifiable):
         return _host_key_reason(spec), False
     if isinstance(error, asyncssh.PermissionDenied):
@@ -162,6 +248,8 @@ def describe(error: BaseException, spec: RemoteSpec) -> tuple[str, bool]:
         return f"cannot resolve the host name ({error.strerror})", False
     if isinstance(error, ConnectionRefusedError):
         return "connection refused", True
+    if isinstance(error, NoAnswer):
+        return str(error), True
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
         return "timed out", True
     lost = (asyncssh.ConnectionLost, asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection)
@@ -185,6 +273,8 @@ class HostLink:
         self.label = spec.host_label
         self._on_status = on_status
         self._conn: asyncssh.SSHClientConnection | None = None
+        #: The connections to the ProxyJump hosts, nearest first.
+        self._hops: list[asyncssh.SSHClientConnection] = []
         self._sftp: asyncssh.SFTPClient | None = None
         self._lock = asyncio.Lock()
         self.requests = asyncio.Semaphore(MAX_REQUESTS)
@@ -210,9 +300,10 @@ class HostLink:
                 raise Refused(self.refused)
             loop = asyncio.get_running_loop()
             try:
-                settings = await loop.run_in_executor(None, client_options, self.spec)
-                self._conn = await asyncssh.connect(self.spec.host, **settings)
-                self._sftp = await self._conn.start_sftp_client()
+                self._conn = await self._connect(self.spec, 0)
+                self._sftp = await answer(
+                    self._conn.start_sftp_client(path_errors="surrogateescape")
+                )
             except Exception as error:
                 reason, retry = await loop.run_in_executor(None, describe, error, self.spec)
                 await self._drop()
@@ -221,6 +312,40 @@ class HostLink:
             self._delay = FIRST_RETRY_SECONDS
             self._set(HostStatus(self.label, CONNECTED))
             return self._sftp
+
+    async def _connect(self, spec: RemoteSpec, depth: int) -> asyncssh.SSHClientConnection:
+        """A connection to ``spec``'s host, through its ProxyJump hosts (each opened here,
+        with the same options: host keys checked, no password), which join ``_hops``."""
+        loop = asyncio.get_running_loop()
+        settings = await loop.run_in_executor(None, client_options, spec)
+        hops = await loop.run_in_executor(None, jump_hosts, spec)
+        tunnel: asyncssh.SSHClientConnection | None = None
+        for hop in hops:
+            if depth >= _MAX_HOPS:
+                raise ValueError(f"more than {_MAX_HOPS} ProxyJump hosts in a row")
+            try:
+                if tunnel is None:
+                    tunnel = await self._connect(hop, depth + 1)
+                else:  # a list: each hop through the one before
+                    hop_settings = await loop.run_in_executor(None, client_options, hop)
+                    tunnel = await self._open(hop, hop_settings, tunnel, depth + 1)
+            except JumpFailed:
+                raise
+            except Exception as error:
+                raise JumpFailed(hop, error) from error
+        return await self._open(spec, settings, tunnel, depth)
+
+    async def _open(
+        self,
+        spec: RemoteSpec,
+        settings: dict[str, object],
+        tunnel: asyncssh.SSHClientConnection | None,
+        depth: int,
+    ) -> asyncssh.SSHClientConnection:
+        conn = await asyncssh.connect(spec.host, **{**settings, "tunnel": tunnel})
+        if depth:
+            self._hops.append(conn)
+        return conn
 
     def failed(self, reason: str, *, retry: bool = True) -> None:
         """Say the host is unreachable; retried after the backoff unless it is refused."""
@@ -237,6 +362,11 @@ class HostLink:
         reason, _ = describe(error, self.spec)
         await self._drop()
         self.failed(reason, retry=True)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the SFTP session is open now."""
+        return self._sftp is not None
 
     def waiting(self) -> bool:
         """True while the backoff before the next attempt runs (or the host is refused)."""
@@ -255,14 +385,16 @@ class HostLink:
             self._on_status(self.status)
 
     async def _drop(self) -> None:
-        sftp, conn = self._sftp, self._conn
+        sftp, conn, hops = self._sftp, self._conn, self._hops
         self._sftp = self._conn = None
+        self._hops = []
         if sftp is not None:
             sftp.exit()
-        if conn is not None:
-            conn.close()
-            with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
-                await asyncio.wait_for(conn.wait_closed(), timeout=2)
+        for each in [conn, *reversed(hops)]:
+            if each is not None:
+                each.close()
+                with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
+                    await asyncio.wait_for(each.wait_closed(), timeout=2)
 
     async def close(self) -> None:
         """Close the connection (when the program ends)."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,17 +24,22 @@ from typing import Any, Final
 
 from stormlog_core.browse import SEVERITY_ORDER, Dataset, LoadWarning
 from stormlog_tui.remote.copies import Budget, is_connection_error
-from stormlog_tui.remote.link import HostLink, HostStatus, Refused
-from stormlog_tui.remote.names import cache_root, mirror_path, shown_path
+from stormlog_tui.remote.link import HostLink, HostStatus, Refused, hosts_summary
+from stormlog_tui.remote.names import cache_root, lock_path, mirror_path
 from stormlog_tui.remote.spec import RemoteSpec
 from stormlog_tui.remote.transfer import RootMirror
 
 #: Polling period of the hosts when following without --poll (the 2 s safety refresh).
 DEFAULT_POLL_SECONDS: Final = 2.0
-#: One sync gives up waiting for a host after this long (the others are not held up).
+#: A load of the app gives up waiting for a host after this long (the others are not held
+#: up; following goes on reading what is left). A one-shot sync has no such bound: each
+#: request has its own (:data:`~stormlog_tui.remote.link.REQUEST_TIMEOUT_SECONDS`).
 SYNC_TIMEOUT_SECONDS: Final = 120.0
-#: Rounds of one sync at most: each takes at most a poll's share of every file.
+#: Rounds of one sync of the app at most: each takes at most a poll's share of every file
+#: (a one-shot sync reads to the end).
 _CATCH_UP_ROUNDS: Final = 64
+#: A sync waits this long at most for another process writing the same host's mirror.
+LOCK_TIMEOUT_SECONDS: Final = 60.0
 
 
 class Mirror:
@@ -50,18 +57,26 @@ class Mirror:
         self.on_change: Callable[[], None] | None = None
         self.budget = Budget()
         self._budget_warned = False
+        #: The last sync was a one-shot one (--summary, --export): a root it did not read
+        #: to the end is an error.
+        self._complete = False
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(_ignore)  # nothing printed over the app
         self._thread: threading.Thread | None = None
         self._follow: Future[None] | None = None
+        #: The syncs running now (a load waits for one): cancelled when the program ends.
+        self._running: set[Future[Any]] = set()
         self._stop: asyncio.Event | None = None
         self.links: dict[tuple[str | None, str, int | None], HostLink] = {}
         self.roots: list[RootMirror] = []
+        #: Each host's mirror lock file (see :func:`_lock`).
+        self._locks: dict[HostLink, Path] = {}
         for spec in specs:
             local = mirror_path(spec, spec.path, cache)
             link = self.links.get(spec.host_key)
             if link is None:
                 link = self.links[spec.host_key] = HostLink(spec, self._status_changed)
+                self._locks[link] = lock_path(spec, cache)
             self.roots.append(RootMirror(spec, local, link, self.budget))
 
     # ------------------------------------------------------------------ what it holds
@@ -83,6 +98,11 @@ class Mirror:
         """``node-17: connected``... one per host, for the status line."""
         return [status.text() for status in self.statuses()]
 
+    def status_summary(self) -> str:
+        """Every host's status in one text, for the status line (see
+        :func:`~stormlog_tui.remote.link.hosts_summary`)."""
+        return hosts_summary(self.statuses())
+
     def unread_reasons(self) -> list[str]:
         """``node-17: connection refused``... for the hosts not connected."""
         return [s.reason_text() for s in self.statuses() if s.state != "connected"]
@@ -102,6 +122,9 @@ class Mirror:
                 found.append(self._root_warning(root, root.problem))
             elif root.problem is None and not root.read_once:
                 found.append(self._root_warning(root, root.link.status.reason or "not reached"))
+            elif self._complete and root.unfinished is not None:
+                message = f"incomplete copy of {root.spec.shown()}: {root.unfinished}"
+                found.append(LoadWarning("error", "unreadable", message, None))
         return found + self._budget_warning(again=True)
 
     def news(self) -> list[LoadWarning]:
@@ -124,7 +147,7 @@ class Mirror:
 
     def _root_warning(self, root: RootMirror, reason: str) -> LoadWarning:
         before = " (what was mirrored before is shown)" if root.local.exists() else ""
-        message = f"{shown_path(str(root.local))}: cannot be read over SSH: {reason}{before}"
+        message = f"cannot be read over SSH: {reason}{before}"  # the path is the location
         return LoadWarning("error", "unreadable", message, str(root.local))
 
     def add_warnings(self, dataset: Dataset) -> None:
@@ -149,67 +172,61 @@ class Mirror:
             self._thread.start()
 
     def _run(self, coro: Any, timeout: float | None = None) -> Any:
+        """``coro``'s result on the mirror's loop; raises ``CancelledError`` when
+        :meth:`cancel` or :meth:`close` stops it."""
         self._ensure_thread()
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return future.result(timeout)
+        self._running.add(future)
+        try:
+            return future.result(timeout)
+        finally:
+            self._running.discard(future)
 
-    def sync(self) -> bool:
+    def cancel(self) -> None:
+        """Stop every running sync now (the program ends: a load waiting for a host that
+        hangs must not hold it); its caller gets ``CancelledError``."""
+        for future in list(self._running):
+            future.cancel()
+
+    def sync(self, *, complete: bool = False) -> bool:
         """Mirror every root once, all hosts at once (blocking: a load asked for it, so a
         host waiting to be retried, or refused, is tried now); True when the mirror
-        changed."""
-        return bool(self._run(self._sync_all()))
+        changed. ``complete`` (a one-shot run): every file is read to its end, with no
+        bound on the rounds or the whole sync, and a root left incomplete is an error."""
+        self._complete = complete
+        return bool(self._run(self._sync_all(complete)))
 
-    async def _sync_all(self) -> bool:
+    async def _sync_all(self, complete: bool) -> bool:
         hosts = self._by_host()
         for link, _ in hosts:
             if link.status.state != "connected":
                 link.again()  # a load is asked for: every host is tried now
         tasks = [
-            asyncio.wait_for(self._catch_up(link, roots), SYNC_TIMEOUT_SECONDS)
+            _catch_up(link, roots, complete, self._locks[link], self.budget)
+            if complete
+            else asyncio.wait_for(
+                _catch_up(link, roots, complete, self._locks[link], self.budget),
+                SYNC_TIMEOUT_SECONDS,
+            )
             for link, roots in hosts
         ]
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        for (link, _), result in zip(hosts, results, strict=True):
+        for (link, roots), result in zip(hosts, results, strict=True):
             if isinstance(result, asyncio.TimeoutError):
                 await link.lost(result)
+                for root in roots:
+                    root.unfinished = root.unfinished or "timed out"
             elif isinstance(result, Exception):  # a bug, not the host: said, never raised
                 link.failed(f"{type(result).__name__}: {result}")
+                for root in roots:
+                    root.unfinished = root.unfinished or link.status.reason
         return any(result is True for result in results)
-
-    async def _catch_up(self, link: HostLink, roots: list[RootMirror]) -> bool:
-        changed = False
-        for _ in range(_CATCH_UP_ROUNDS):
-            changed |= await self._sync_host(link, roots)
-            if not any(root.pending for root in roots) or self.budget.exhausted:
-                break
-        return changed
 
     def _by_host(self) -> list[tuple[HostLink, list[RootMirror]]]:
         return [
             (link, [root for root in self.roots if root.link is link])
             for link in self.links.values()
         ]
-
-    async def _sync_host(self, link: HostLink, roots: list[RootMirror]) -> bool:
-        """One poll of one host's roots; a broken connection is noted, never raised."""
-        if link.waiting():
-            return False
-        try:
-            sftp = await link.sftp()
-        except Refused:
-            return False
-        changed = False
-        async with link.busy:
-            for root in roots:
-                try:
-                    changed |= await root.sync(sftp)
-                except Exception as error:
-                    if not is_connection_error(error):
-                        root.problem = _local_problem(error)
-                        continue
-                    await link.lost(error)
-                    break
-        return changed
 
     def start(self) -> None:
         """Poll every host until :meth:`close` (again: nothing more happens)."""
@@ -238,7 +255,7 @@ class Mirror:
             link.tick()
             await self._pause(min(1.0, max(0.05, link.retry_at - time.monotonic())))
         else:
-            if await self._sync_host(link, roots) and self.on_change is not None:
+            if await _sync_host(link, roots, self._locks[link]) and self.on_change is not None:
                 self.on_change()
             if not link.waiting():
                 await self._pause(self.poll_seconds)
@@ -259,9 +276,12 @@ class Mirror:
             return
         if self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
+        self.cancel()  # a sync or a poll waiting for a host that hangs: stopped at once
         if self._follow is not None:
+            self._follow.cancel()
             with contextlib.suppress(Exception):
                 self._follow.result(5)
+            self._follow = None
         with contextlib.suppress(Exception):
             self._run(self._close_links(), 5)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -270,6 +290,97 @@ class Mirror:
 
     async def _close_links(self) -> None:
         await asyncio.gather(*(link.close() for link in self.links.values()))
+
+
+async def _catch_up(
+    link: HostLink, roots: list[RootMirror], complete: bool, lock: Path, budget: Budget
+) -> bool:
+    """Sync the host's roots until they are read to the end (at most
+    :data:`_CATCH_UP_ROUNDS` rounds unless ``complete``); says why a root is unfinished."""
+    changed = False
+    for root in roots:
+        root.unfinished = "not read to the end"
+    rounds = 0
+    while complete or rounds < _CATCH_UP_ROUNDS:
+        rounds += 1
+        moved = await _sync_host(link, roots, lock)
+        changed |= moved
+        if not link.connected or budget.exhausted or not moved:
+            break  # (a round that read nothing: a file shorter than it says)
+        if not any(root.pending for root in roots):
+            break
+    for root in roots:
+        if root.unfinished == "not read to the end" and link.connected:
+            if budget.exhausted and root.pending:
+                root.unfinished = "the byte cap of the mirror was reached"
+            elif not root.pending:
+                root.unfinished = None
+    return changed
+
+
+async def _sync_host(link: HostLink, roots: list[RootMirror], lock_file: Path) -> bool:
+    """One poll of one host's roots; a broken connection is noted, never raised."""
+    if link.waiting():
+        return False
+    try:
+        sftp = await link.sftp()
+    except Refused:
+        return False
+    changed = False
+    async with link.busy:
+        lock = await _lock(lock_file)
+        if lock is None:
+            for root in roots:
+                root.unfinished = (
+                    "another stormlog-tui kept this host's mirror locked for "
+                    f"{LOCK_TIMEOUT_SECONDS:g} s"
+                )
+            return False
+        try:
+            changed = await _sync_roots(link, roots, sftp)
+        finally:
+            os.close(lock)  # the lock goes with it
+    return changed
+
+
+async def _sync_roots(link: HostLink, roots: list[RootMirror], sftp: Any) -> bool:
+    """Each root of the host in turn (the caller holds the host's locks)."""
+    changed = False
+    for index, root in enumerate(roots):
+        try:
+            changed |= await root.sync(sftp)
+        except Exception as error:
+            if not is_connection_error(error):
+                root.problem = _local_problem(error)
+                continue
+            await link.lost(error)
+            for left in roots[index:]:
+                left.unfinished = link.status.reason or "connection lost"
+            break
+    return changed
+
+
+async def _lock(path: Path) -> int | None:
+    """An open descriptor of ``path`` holding its exclusive ``flock`` (this side only:
+    nothing is locked on the host), or None after :data:`LOCK_TIMEOUT_SECONDS`. Polled
+    without blocking, so that the loop (and the other hosts) go on while it waits."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return None
+                await asyncio.sleep(0.05)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        raise
 
 
 def _ignore(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

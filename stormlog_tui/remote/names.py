@@ -3,8 +3,10 @@ user names the remote location (``node-17:/data/job/rank-0/segment-000001.jsonl`
 the cache. The one place that maps mirror paths back.
 
 The mirror of ``[user@]host[:port]:/abs/path`` is
-``$XDG_CACHE_HOME/stormlog-tui/remote/<[user@]host[_port]>/abs/path`` (``~/.cache`` when
-``XDG_CACHE_HOME`` is unset): never next to the telemetry, never on the remote host.
+``$XDG_CACHE_HOME/stormlog-tui/remote/<[user@]host[+port]>/abs/path`` (``~/.cache`` when
+``XDG_CACHE_HOME`` is unset): never next to the telemetry, never on the remote host. The
+host part is escaped (``%3A`` for the colons of an IPv6 address, ``%2B`` for a ``+``), so
+``+`` before the port occurs nowhere else: two hosts never share a folder.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Final, TextIO
 from stormlog_tui.remote.spec import RemoteSpec
 
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._@-]")
+#: Between the host and the port in a host directory's name (escaped in the host part).
+_PORT_SEPARATOR: Final = "+"
 #: Mirror host directory (as a string) -> the spec naming that host.
 _HOSTS: dict[str, RemoteSpec] = {}
 _pattern: re.Pattern[str] | None = None
@@ -30,12 +34,25 @@ def cache_root() -> Path:
 
 
 def host_dir(spec: RemoteSpec, root: Path | None = None) -> Path:
-    """The mirror directory of ``spec``'s host (one per user, host and port)."""
-    name = spec.host_label.replace(":", "_")
-    name = _UNSAFE.sub(lambda m: f"%{ord(m[0]):02X}", name)
+    """The mirror directory of ``spec``'s host (one per user, host and port, and no two
+    share one: ``node_2222`` and ``node`` on port 2222 are ``node_2222`` and
+    ``node+2222``)."""
+    who = f"{spec.user}@{spec.host}" if spec.user else spec.host
+    name = _UNSAFE.sub(lambda m: f"%{ord(m[0]):02X}", who)
     if name in {".", ".."}:
         name = name.replace(".", "%2E")
+    if spec.port is not None:
+        name += f"{_PORT_SEPARATOR}{spec.port}"
     return (root or cache_root()) / name
+
+
+def lock_path(spec: RemoteSpec, root: Path | None = None) -> Path:
+    """The lock file of ``spec``'s host mirror (held while a sync writes it: a cron
+    ``--summary`` and an open app share the mirror). Not in the host directory, so never
+    taken for mirrored data; ``%locks`` is no host directory's name (``%`` there is
+    always followed by two hex digits)."""
+    base = host_dir(spec, root)
+    return base.parent / "%locks" / base.name
 
 
 def mirror_path(spec: RemoteSpec, remote_path: str, root: Path | None = None) -> Path:
@@ -58,7 +75,7 @@ def register(base: Path, spec: RemoteSpec) -> None:
         return
     _HOSTS[key] = spec
     keys = sorted(_HOSTS, key=len, reverse=True)
-    _pattern = re.compile("|".join(f"{re.escape(k)}(?=/|$|[^\\w.%@-])" for k in keys))
+    _pattern = re.compile("|".join(f"{re.escape(k)}(?=/|$|[^\\w.%@+-])" for k in keys))
 
 
 def shown_text(text: str) -> str:

@@ -29,7 +29,7 @@ import asyncssh
 
 from stormlog_core.browse import LoadWarning, is_sink_dir, searched_dir, telemetry_kind
 from stormlog_tui.remote.copies import Budget, FileCopies, is_connection_error
-from stormlog_tui.remote.link import HostLink
+from stormlog_tui.remote.link import HostLink, answer
 from stormlog_tui.remote.spec import RemoteSpec
 
 #: Files taken from one root at most (a huge tree cannot flood the mirror).
@@ -73,6 +73,8 @@ class RootMirror:
         self.news: list[LoadWarning] = []
         #: True once the root was read at least once (in this run).
         self.read_once = False
+        #: Why the last sync did not read the root to the end (None: it did).
+        self.unfinished: str | None = None
 
     def _note(self, key: str, warning: LoadWarning) -> None:
         """A file-level warning, once per file and reason."""
@@ -86,7 +88,7 @@ class RootMirror:
         self.copies.pending = False
         try:
             async with self.link.requests:
-                attrs = await sftp.stat(self.spec.path)
+                attrs = await answer(sftp.stat(self.spec.path))
         except asyncssh.SFTPError as error:
             if is_connection_error(error):
                 raise
@@ -123,7 +125,7 @@ class RootMirror:
         dirs: list[str] = []
         complete = True
         async with self.link.requests:
-            entries = [entry async for entry in sftp.scandir(remote)]
+            entries = await answer(_scan(sftp, remote))
         for entry in entries:
             name = str(entry.filename)
             if name in (".", "..") or "/" in name:
@@ -132,7 +134,7 @@ class RootMirror:
             if attrs.type == asyncssh.FILEXFER_TYPE_SYMLINK:
                 try:
                     async with self.link.requests:
-                        attrs = await sftp.stat(posixpath.join(remote, name))
+                        attrs = await answer(sftp.stat(posixpath.join(remote, name)))
                 except asyncssh.SFTPError as error:
                     if is_connection_error(error):
                         raise
@@ -205,6 +207,10 @@ class RootMirror:
                     _warning("unreadable", f"cannot be read over SSH: {reason}", local),
                 )
             return False
+
+
+async def _scan(sftp: asyncssh.SFTPClient, remote: str) -> list[asyncssh.SFTPName]:
+    return [entry async for entry in sftp.scandir(remote)]
 
 
 def _prune(local: Path, files: Iterable[str], dirs: Iterable[str]) -> bool:

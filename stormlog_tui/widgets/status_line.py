@@ -21,8 +21,8 @@ def status_text(dataset: Dataset, *, mode: str, at: datetime, hosts: Sequence[st
     text.append(f"{sessions} session{'' if sessions == 1 else 's'} ")
     text.append(f"from {sources} source{'' if sources == 1 else 's'}")
     text.append(f" · {mode} {at:%H:%M:%S}", style="dim")
-    for host in hosts:  # remote hosts: node-17: connected / unreachable (...), retrying in 4 s
-        ok = host.endswith(": connected")
+    for host in hosts:  # remote hosts: node-17: connected, 64 hosts: 63 connected · node-47...
+        ok = host.endswith("connected")
         text.append(" · ")
         text.append_text(literal(host, style="green" if ok else "bold red"))
     count = len(dataset.warnings)
@@ -42,7 +42,7 @@ def status_text(dataset: Dataset, *, mode: str, at: datetime, hosts: Sequence[st
 class StatusLine(Static):
     """The line above the footer: a summary of the last load."""
 
-    #: The remote hosts' status, one text each (none when every path is local).
+    #: The remote hosts' status, in one text (none when every path is local).
     hosts: tuple[str, ...] = ()
     _shown: tuple[Dataset, str, datetime] | None = None
 

@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,3 +168,45 @@ def client_home(home: Path, servers: dict[str, Sshd]) -> Path:
     (ssh / "config").write_text("\n".join(blocks))
     (ssh / "known_hosts").write_text("".join(sorted(lines)))
     return home
+
+
+_HANGING_SFTP = '''\
+"""OpenSSH's sftp-server behind a relay that stops passing requests on while the file
+named by the first argument exists: a host whose sshd answers while its SFTP hangs."""
+import os, subprocess, sys, threading, time
+
+marker = sys.argv[1]
+server = subprocess.Popen(
+    ["/usr/lib/openssh/sftp-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+)
+
+
+def requests():
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        while os.path.exists(marker):
+            time.sleep(0.1)
+        os.write(server.stdin.fileno(), data)
+    server.stdin.close()
+
+
+threading.Thread(target=requests, daemon=True).start()
+while True:
+    data = os.read(server.stdout.fileno(), 65536)
+    if not data:
+        break
+    os.write(1, data)
+'''
+
+
+def hang_sftp_on(server: Sshd, marker: Path) -> None:
+    """Serve SFTP on ``server`` through a relay that hangs while ``marker`` exists (call
+    before :meth:`Sshd.start`)."""
+    script = server.directory / "hanging_sftp.py"
+    script.write_text(_HANGING_SFTP)
+    command = f"Subsystem sftp {sys.executable} {script} {marker}"
+    server.config.write_text(
+        server.config.read_text().replace("Subsystem sftp internal-sftp", command)
+    )

@@ -224,6 +224,7 @@ def test_a_host_that_is_down_is_named_with_the_reason(
     assert result.returncode == 2
     assert "no remote host could be read: node-a: connection refused" in result.stderr
     assert f"node-a:{first}: cannot be read over SSH: connection refused" in result.stdout
+    assert f"node-a:{first}: node-a:{first}" not in result.stdout  # the path said once
     assert "retrying" not in result.stdout + result.stderr
 
 
@@ -245,7 +246,89 @@ def test_what_was_mirrored_before_is_shown_when_the_host_is_down(
         later.close()
     assert len(dataset.sessions) == 4
     [down] = [w for w in dataset.warnings if w.code == "unreadable"]
-    assert shown_path(down.message) == (
-        f"node-a:{first}: cannot be read over SSH: connection refused "
-        "(what was mirrored before is shown)"
+    assert down.path is not None and shown_path(down.path) == f"node-a:{first}"
+    assert down.message == (
+        "cannot be read over SSH: connection refused (what was mirrored before is shown)"
     )
+
+
+def test_a_one_shot_sync_reads_every_file_to_its_end(
+    tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No cap on the catch-up rounds of --summary / --export: a poll's share that is small
+    next to the files (here 512 bytes, 2 rounds at most for the app) still reads all."""
+    first, _ = split_job(tmp_path / "data")
+    monkeypatch.setattr("stormlog_tui.remote.copies.PER_FILE_BYTES", 512)
+    monkeypatch.setattr("stormlog_tui.remote.mirror._CATCH_UP_ROUNDS", 2)
+    mirror = Mirror([RemoteSpec("node-a", str(first))])
+    try:
+        dataset = load_with_mirror(mirror.paths, mirror)
+    finally:
+        mirror.close()
+    for path in first.rglob("*.jsonl"):
+        copy = mirror.paths[0] / path.relative_to(first)
+        assert copy.read_bytes() == path.read_bytes()
+    assert not [w for w in dataset.warnings if "incomplete" in w.message]
+
+
+def test_a_one_shot_sync_stopped_early_is_an_error(tmp_path: Path, ssh_client: Path) -> None:
+    """A root not read to the end (here: the byte cap) fails the run, naming the root."""
+    first, _ = split_job(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "stormlog_tui", "--summary", f"node-a:{first}"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ, "HOME": str(ssh_client), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+            "STORMLOG_TUI_REMOTE_MAX_BYTES": "20000",
+        },
+        timeout=60,
+        cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert f"incomplete copy of node-a:{first}: the byte cap" in result.stdout
+
+
+def test_an_unknown_jump_host_key_is_refused_naming_the_jump_host(
+    tmp_path: Path, ssh_client: Path, sshd: Sshd
+) -> None:
+    """The jump host is checked as the target is: a config turning known_hosts off (here
+    for every host) does not let an unknown jump host key through."""
+    first, _ = split_job(tmp_path / "data")
+    jump = Sshd(tmp_path / "jump")  # its key is not in known_hosts
+    jump.start()
+    try:
+        config = ssh_client / ".ssh" / "config"
+        config.write_text(
+            "Host *\n  UserKnownHostsFile none\n\n"
+            + config.read_text()
+            + f"\nHost the-jump\n  HostName 127.0.0.1\n  Port {jump.port}\n  User root\n"
+            f"  IdentityFile {jump.client_key}\n"
+            f"\nHost behind-jump\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User root\n"
+            f"  IdentityFile {sshd.client_key}\n  ProxyJump the-jump\n"
+        )
+        mirror = Mirror([RemoteSpec("behind-jump", str(first))])
+        try:
+            dataset = load_with_mirror(mirror.paths, mirror)
+        finally:
+            mirror.close()
+    finally:
+        jump.stop()
+    [status] = mirror.status_texts()
+    assert status.startswith("behind-jump: unreachable: jump host the-jump: its host key")
+    assert "not in known_hosts" in status and "`ssh the-jump`" in status
+    assert dataset.sessions == []
+
+
+def test_a_file_name_that_is_not_utf8_hides_nothing_and_is_shown_escaped(
+    tmp_path: Path, ssh_client: Path
+) -> None:
+    first = tmp_path / "data"
+    write_job(JobSpec(ranks=1, samples_per_rank=5), first)
+    with open(os.path.join(os.fsencode(first), b"bad\xff.jsonl"), "wb") as handle:
+        handle.write(b"{not json\n")
+    result = _cli("--summary", f"node-a:{first}", home=ssh_client, cache=tmp_path / "cache")
+    assert "1 session" in result.stdout, result.stdout
+    assert "cannot search this directory" not in result.stdout
+    assert f"node-a:{first}/bad\\udcff.jsonl" in result.stdout
+    assert "Traceback" not in result.stderr

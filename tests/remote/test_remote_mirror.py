@@ -3,13 +3,18 @@ sync however small the share of a poll, rewrites and deletions followed (issue #
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from stormlog_core.testing.simulate import JobSpec, write_job
 from stormlog_tui.remote import copies
+from stormlog_tui.remote.follower import load_with_mirror
 from stormlog_tui.remote.mirror import Mirror
+from stormlog_tui.remote.names import lock_path
 from stormlog_tui.remote.spec import RemoteSpec
 
 pytestmark = pytest.mark.remote
@@ -50,3 +55,42 @@ def test_the_mirror_is_a_copy_that_follows_appends_rewrites_and_deletions(
         assert mirror.sync() is False  # nothing changed: nothing done
     finally:
         mirror.close()
+
+
+def test_a_sync_waits_for_another_process_writing_the_same_host_mirror(
+    tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes on one host's mirror (an open app and a cron --summary) take turns:
+    while the lock is held elsewhere nothing is written; held too long, a one-shot run says
+    its copy is incomplete."""
+    job = tmp_path / "data"
+    write_job(JobSpec(ranks=2, samples_per_rank=10, seed=3), job)
+    spec = RemoteSpec("node-a", str(job))
+    lock = lock_path(spec)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    other = os.open(lock, os.O_RDWR | os.O_CREAT)  # the other process
+    fcntl.flock(other, fcntl.LOCK_EX)
+    mirror = Mirror([spec])
+    try:
+        thread = threading.Thread(target=mirror.sync, daemon=True)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive()
+        assert not [p for p in mirror.paths[0].rglob("*") if p.is_file()]
+        os.close(other)
+        thread.join(10)
+        assert not thread.is_alive()
+        assert [p for p in mirror.paths[0].rglob("*.jsonl") if p.is_file()]
+        monkeypatch.setattr("stormlog_tui.remote.mirror.LOCK_TIMEOUT_SECONDS", 0.3)
+        other = os.open(lock, os.O_RDWR)
+        fcntl.flock(other, fcntl.LOCK_EX)
+        dataset = load_with_mirror(mirror.paths, mirror)
+        os.close(other)
+    finally:
+        mirror.close()
+    [late] = [w for w in dataset.warnings if "incomplete copy" in w.message]
+    assert late.severity == "error"
+    assert late.message == (
+        f"incomplete copy of node-a:{job}: another stormlog-tui kept this host's mirror "
+        "locked for 0.3 s"
+    )

@@ -107,3 +107,19 @@ def test_remote_files_are_named_by_their_host_in_the_warnings_and_the_record_vie
     shown = where_text(source).plain
     assert "node-17:/data/job/rank-0/segment-000001.jsonl" in shown
     assert str(tmp_path) not in shown
+
+
+def test_no_two_hosts_share_a_mirror_folder(tmp_path: Path) -> None:
+    specs = [
+        RemoteSpec("node_2222", "/x"),
+        RemoteSpec("node", "/x", port=2222),
+        RemoteSpec("fe80::1:2222", "/x"),
+        RemoteSpec("fe80::1", "/x", port=2222),
+        RemoteSpec("fe80::1", "/x"),
+        RemoteSpec("node", "/x", user="alice", port=2222),
+    ]
+    folders = [mirror_path(spec, "/x", tmp_path) for spec in specs]
+    assert len(set(folders)) == len(specs)
+    assert all(folder.parent.parent == tmp_path for folder in folders)
+    for spec, folder in zip(specs, folders, strict=True):
+        assert shown_text(str(folder / "a.jsonl")) == spec.shown("/x/a.jsonl")
