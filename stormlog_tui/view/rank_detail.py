@@ -7,6 +7,7 @@ The lines wrap at the panel's width: nothing here needs horizontal scrolling to 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -30,6 +31,16 @@ def _field(text: Text, label: str, value: str | Text) -> None:
     text.append(f"{label}: ", style=LABEL_STYLE)
     text.append_text(value if isinstance(value, Text) else Text(value))
     text.append("\n")
+
+
+def shown_path(path: str) -> str:
+    """``path`` below the current directory as a relative path (what a user types next),
+    else as it is."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def detail_row(rows: Sequence[RankRow], rank: int | None) -> RankRow | None:
@@ -74,7 +85,7 @@ def rank_detail_text(row: RankRow, group: DetailGroup) -> Text:
         text.append_text(literal(oom.message))
         text.append("\n")
         if oom.bundle is not None:
-            _field(text, "Bundle", literal(oom.bundle))
+            _field(text, "Bundle", literal(shown_path(oom.bundle)))
     text.append("\n")
     track = next((t for t in group.tracks if t.rank == row.rank), None)
     total = device_total(track) if track is not None else None

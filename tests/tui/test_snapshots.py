@@ -91,8 +91,16 @@ def real_gpu_app() -> Any:
     return make_app([REAL_GPU_JOB], subtitle="tests/data/real_gpu_job", clock=fixed_clock)
 
 
+async def open_job_settled(pilot: Any) -> None:
+    await open_job(pilot)
+    for _ in range(2):  # the tables are asked for after the first paint: all of them in
+        await pilot.pause(0.3)
+        await loaded(pilot.app, pilot)
+    await quiet(pilot)
+
+
 async def open_rank_details(pilot: Any) -> None:
-    await open_job(pilot)  # the cursor is on the rank that ran out of memory
+    await open_job_settled(pilot)  # the cursor is on the rank that ran out of memory
     await pilot.press("i")
     await loaded(pilot.app, pilot)
     await quiet(pilot)
@@ -112,5 +120,5 @@ SIZES_OF_REAL = [*SIZES, (200, 60)]
 @pytest.mark.parametrize("view", ["sessions", "job", "rank-details"])
 def test_real_capture_at_every_size(snap_compare: Any, size: tuple[int, int], view: str) -> None:
     """stormlog's own 8-rank GPU capture (an OOM, phases, a failing collector)."""
-    steps = {"sessions": wait_loaded, "job": open_job, "rank-details": open_rank_details}
+    steps = {"sessions": wait_loaded, "job": open_job_settled, "rank-details": open_rank_details}
     assert snap_compare(real_gpu_app(), terminal_size=size, run_before=steps[view])
