@@ -16,7 +16,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -120,20 +120,53 @@ class FileCopies:
             have: int | None = local.stat().st_size
         except FileNotFoundError:
             have = None
-        if have == size and self._seen.get(remote) == key and not self._recheck(remote, key):
-            return False
         if telemetry_kind(local.name) == "json":
-            started = time.monotonic()
-            changed = await self._whole(sftp, remote, local, size)
-            self._settle(remote, key, started)
-        else:
-            changed = await self._append(sftp, remote, local, size, have)
+            commit = await self.fetch(sftp, remote, local, attrs)
+            return commit is not None and commit()
+        if have == size and self._seen.get(remote) == key:
+            return False
+        changed = await self._append(sftp, remote, local, size, have)
+        self._saw(remote, local, key)
+        return changed
+
+    async def fetch(
+        self, sftp: asyncssh.SFTPClient, remote: str, local: Path, attrs: asyncssh.SFTPAttrs
+    ) -> Callable[[], bool] | None:
+        """A JSON document (a manifest...) downloaded whole now, and the call that replaces
+        ``local`` with it atomically (True: ``local`` changed); None when it did not change.
+        The caller writes it only once the files it names are copied: core's follower takes
+        a sink's new segments when its manifest changes, so a manifest that came before its
+        segment would leave that segment unread. SFTP errors propagate."""
+        size, key = attrs.size or 0, (attrs.size or 0, attrs.mtime or 0)
         try:
-            if local.stat().st_size >= size:
+            have: int | None = local.stat().st_size
+        except FileNotFoundError:
+            have = None
+        if have == size and self._seen.get(remote) == key and not self._recheck(remote, key):
+            return None
+        started = time.monotonic()
+        data = await self._whole(sftp, remote, size)
+        self._settle(remote, key, started)
+        if data is None:
+            return None
+        if have is not None and have == len(data) and local.read_bytes() == data:
+            self._saw(remote, local, key)
+            return None
+
+        def commit() -> bool:
+            _replace_atomically(local, data)
+            self._saw(remote, local, key)
+            return True
+
+        return commit
+
+    def _saw(self, remote: str, local: Path, key: tuple[int, int]) -> None:
+        """``remote`` is mirrored whole at ``key`` once ``local`` has its size."""
+        try:
+            if local.stat().st_size >= key[0]:
                 self._seen[remote] = key
         except FileNotFoundError:
             pass
-        return changed
 
     def _recheck(self, remote: str, key: tuple[int, int]) -> bool:
         """Whether a document's download may predate a rewrite in the same second."""
@@ -164,18 +197,14 @@ class FileCopies:
                 with contextlib.suppress(asyncssh.Error, OSError, asyncio.TimeoutError):
                     await answer(handle.close())
 
-    async def _whole(self, sftp: asyncssh.SFTPClient, remote: str, local: Path, size: int) -> bool:
-        """A JSON document (a manifest...): downloaded whole, replaced atomically."""
+    async def _whole(self, sftp: asyncssh.SFTPClient, remote: str, size: int) -> bytes | None:
+        """A JSON document's bytes (None: the byte cap, said by the mirror)."""
         allowed = self.budget.take(size)
         if allowed < size:
-            self.pending = True  # not read: the cap (said by the mirror)
-            return False
+            self.pending = True
+            return None
         async with self._opened(sftp, remote) as handle:
-            data = await self._read(handle, 0, size)
-        if local.exists() and local.read_bytes() == data:
-            return False
-        _replace_atomically(local, data)
-        return True
+            return await self._read(handle, 0, size)
 
     async def _append(
         self, sftp: asyncssh.SFTPClient, remote: str, local: Path, size: int, have: int | None

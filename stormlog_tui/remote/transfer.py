@@ -20,7 +20,7 @@ import contextlib
 import os
 import posixpath
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -165,22 +165,37 @@ class RootMirror:
     async def _dir(
         self, sftp: asyncssh.SFTPClient, remote: str, local: Path, depth: int, walk: _Walk
     ) -> bool:
-        try:
-            files, dirs, complete = await self._list(sftp, remote, local, walk)
-        except asyncssh.SFTPError as error:
-            if is_connection_error(error):
-                raise
-            reason = _sftp_reason(error)  # as locally: said, and the rest is searched
-            if reason != "no such file or directory":  # gone since the listing: next poll
-                message = f"cannot search this directory over SSH: {reason}"
-                self._note(f"list:{remote}:{reason}", _warning("unreadable", message, local))
+        counted = walk.files
+        listed = await self._list_or_note(sftp, remote, local, walk)
+        if listed is None:
             return False
+        files, dirs, complete = listed
         local.mkdir(parents=True, exist_ok=True)
+        # The documents (the manifest) first, written last: core's follower takes a sink's
+        # new segments when its manifest changes, so every segment a new manifest names must
+        # be in the mirror before it. The writer creates a segment before it names it, so a
+        # listing made after the manifest was read shows them all.
+        docs = {name: attrs for name, attrs in files.items() if telemetry_kind(name) == "json"}
+        fetches = [
+            self._fetch(sftp, posixpath.join(remote, name), local / name, attrs)
+            for name, attrs in docs.items()
+        ]
+        commits = [commit for commit in await asyncio.gather(*fetches) if commit is not None]
+        if commits:
+            walk.files = counted  # the same files, counted once
+            listed = await self._list_or_note(sftp, remote, local, walk)
+            if listed is None:
+                return False
+            again, dirs, complete = listed
+            files = {**again, **docs}
         pulls = [
             self._file(sftp, posixpath.join(remote, name), local / name, attrs)
             for name, attrs in files.items()
+            if name not in docs
         ]
         changed = any(await asyncio.gather(*pulls))
+        for commit in commits:
+            changed |= commit()
         if complete:
             changed |= _prune(local, files, dirs)
         if is_sink_dir(local):  # core's rule, on the copy: a sink is not searched below
@@ -192,21 +207,48 @@ class RootMirror:
         ]
         return any(await asyncio.gather(*below)) or changed
 
+    async def _list_or_note(
+        self, sftp: asyncssh.SFTPClient, remote: str, local: Path, walk: _Walk
+    ) -> tuple[dict[str, asyncssh.SFTPAttrs], list[str], bool] | None:
+        """:meth:`_list`, or None when the directory cannot be listed (said)."""
+        try:
+            return await self._list(sftp, remote, local, walk)
+        except asyncssh.SFTPError as error:
+            if is_connection_error(error):
+                raise
+            reason = _sftp_reason(error)  # as locally: said, and the rest is searched
+            if reason != "no such file or directory":  # gone since the listing: next poll
+                message = f"cannot search this directory over SSH: {reason}"
+                self._note(f"list:{remote}:{reason}", _warning("unreadable", message, local))
+            return None
+
     async def _file(
         self, sftp: asyncssh.SFTPClient, remote: str, local: Path, attrs: asyncssh.SFTPAttrs
     ) -> bool:
         try:
             return await self.copies.pull(sftp, remote, local, attrs)
         except asyncssh.SFTPError as error:
-            if is_connection_error(error):
-                raise
-            reason = _sftp_reason(error)
-            if reason != "no such file or directory":  # gone since the listing: next poll
-                self._note(
-                    f"read:{remote}:{reason}",
-                    _warning("unreadable", f"cannot be read over SSH: {reason}", local),
-                )
+            self._read_error(error, remote, local)
             return False
+
+    async def _fetch(
+        self, sftp: asyncssh.SFTPClient, remote: str, local: Path, attrs: asyncssh.SFTPAttrs
+    ) -> Callable[[], bool] | None:
+        try:
+            return await self.copies.fetch(sftp, remote, local, attrs)
+        except asyncssh.SFTPError as error:
+            self._read_error(error, remote, local)
+            return None
+
+    def _read_error(self, error: asyncssh.SFTPError, remote: str, local: Path) -> None:
+        if is_connection_error(error):
+            raise error
+        reason = _sftp_reason(error)
+        if reason != "no such file or directory":  # gone since the listing: next poll
+            self._note(
+                f"read:{remote}:{reason}",
+                _warning("unreadable", f"cannot be read over SSH: {reason}", local),
+            )
 
 
 async def _scan(sftp: asyncssh.SFTPClient, remote: str) -> list[asyncssh.SFTPName]:

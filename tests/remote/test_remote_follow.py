@@ -3,6 +3,7 @@ plus a second; the server killed mid-follow and restarted on its port (issue #15
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -15,9 +16,11 @@ from remote.sshd import Sshd
 from stormlog_core.browse import Dataset, load_dataset
 from stormlog_core.testing.simulate import JobSpec, open_rank_writer, rank_records
 from stormlog_core.testing.writer import SinkWriter
+from stormlog_tui.remote.copies import FileCopies
 from stormlog_tui.remote.follower import RemoteFollower
-from stormlog_tui.remote.mirror import Mirror
+from stormlog_tui.remote.mirror import Mirror, _sync_host
 from stormlog_tui.remote.spec import RemoteSpec
+from stormlog_tui.remote.transfer import RootMirror
 
 pytestmark = pytest.mark.remote
 
@@ -128,3 +131,79 @@ def test_a_server_killed_mid_follow_keeps_the_data_and_resumes_without_loss(
     finally:
         mirror.close()
     assert counts(follower.dataset) == counts(load_dataset([live.parent]))
+
+
+def test_a_new_segment_reaches_the_mirror_before_the_manifest_naming_it(
+    tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poll that copies a rollover (a new segment and the manifest naming it) writes the
+    manifest last: core's follower takes a sink's new segments when its manifest changes,
+    so a refresh between a new manifest and its segment left that segment unread for good
+    (the flake of the test above under load)."""
+    live, mirror, follower = follow(tmp_path)
+    live.write(50)  # 70 events in each rank's segment: closed
+    live.write(5)  # and a new one, named by the manifest
+    new = "segment-000002.jsonl"
+    manifest = mirror.paths[0] / "rank-0" / "manifest.json"
+    pull = FileCopies.pull
+
+    async def refresh_before_a_new_segment(
+        self: FileCopies, sftp: Any, remote: str, local: Path, attrs: Any
+    ) -> bool:
+        if local.name == new and local.parent.name == "rank-0":
+            deadline = time.monotonic() + 1.0  # the manifest may come first (it used to)
+            while new not in manifest.read_text() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            follower.refresh()  # the follower looks at the mirror as it is now
+        return await pull(self, sftp, remote, local, attrs)
+
+    monkeypatch.setattr(FileCopies, "pull", refresh_before_a_new_segment)
+    [(link, roots)] = mirror._by_host()
+    try:
+        mirror._run(_sync_host(link, roots, mirror._locks[link]))  # one poll
+        follower.refresh()
+        monkeypatch.setattr(FileCopies, "pull", pull)
+        mirror._run(_sync_host(link, roots, mirror._locks[link]))  # and another
+        follower.refresh()
+        assert counts(follower.dataset) == counts(load_dataset([live.parent]))
+    finally:
+        mirror.close()
+    assert (live.parent / "rank-0" / new).exists()  # it rolled over
+
+
+def test_a_rollover_between_the_listing_and_the_manifest_is_followed(
+    tmp_path: Path, ssh_client: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer rolls over (a new segment, then the manifest naming it) after the mirror
+    listed a rank's directory and before it read the manifest: the new segment must reach
+    the mirror before the new manifest does (core's follower takes new segments when the
+    manifest changes; one that came later was never read)."""
+    live, mirror, follower = follow(tmp_path)
+    rank = str(live.parent / "rank-0")
+    armed = [True]
+    listing = RootMirror._list
+
+    async def list_then_roll_over(self: RootMirror, sftp: Any, remote: str, *rest: Any) -> Any:
+        found = await listing(self, sftp, remote, *rest)
+        if armed[0] and remote == rank:
+            armed[0] = False
+            live.write(60)  # 80 events in rank 0's segment: closed at 70
+            live.write(5)  # and a new segment, named by the manifest
+        return found
+
+    monkeypatch.setattr(RootMirror, "_list", list_then_roll_over)
+    [(link, roots)] = mirror._by_host()
+
+    def poll() -> None:  # one poll of the host, as following makes them
+        mirror._run(_sync_host(link, roots, mirror._locks[link]))
+
+    try:
+        poll()
+        assert not armed[0]
+        follower.refresh()  # it sees the mirror as the poll left it
+        poll()
+        follower.refresh()
+        assert counts(follower.dataset) == counts(load_dataset([live.parent]))
+    finally:
+        mirror.close()
+    assert len(list((live.parent / "rank-0").glob("segment-*.jsonl"))) > 1  # it rolled over
