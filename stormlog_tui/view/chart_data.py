@@ -219,9 +219,8 @@ def prepare_chart(
 ) -> ChartData:
     """The chart of ``view.metric`` for the selected ranks, ready for plotext, with the
     view's highlight and the ``degraded`` collector stretches in the window."""
-    data = _prepare_lines(tracks, view, events)
     shown = _selected(tracks, view)
-    data.limit_bytes = _limit(shown)
+    data = _prepare_lines(shown, view, events)
     headrooms = [h for h in (headroom_at_peak(t.series) for t in shown) if h is not None]
     data.headroom_bytes = min(headrooms) if headrooms and data.limit_bytes else None
     data.degraded = spans_in_window(degraded, view)
@@ -244,9 +243,9 @@ def spans_in_window(spans: Sequence[Span], view: ChartView) -> list[tuple[float,
 
 
 def _prepare_lines(
-    tracks: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]]
+    shown: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]]
 ) -> ChartData:
-    shown = _selected(tracks, view)
+    """The lines of the charted ranks ``shown``."""
     if len(shown) == 1:
         return _one_rank(shown[0], view, events)
     field_name = METRICS[view.metric]
@@ -254,7 +253,7 @@ def _prepare_lines(
     if len(shown) <= FEW_RANKS:
         peaks = [_window_peak(t, view, field_name) for t in shown]
         unit, scale, top = _scale_for(max(peaks, default=0.0, key=_finite), limit)
-        data = _frame(view, unit, top, limit / scale if limit else None, events, len(shown))
+        data = _frame(view, unit, scale, top, limit, events, len(shown))
         data.lines = [_line(t, view, field_name, scale) for t in shown]
         return data
     grid = _grid(shown, view, field_name)
@@ -262,7 +261,7 @@ def _prepare_lines(
         warnings.simplefilter("ignore", RuntimeWarning)
         rank_peaks = np.nan_to_num(np.nanmax(grid, axis=1), nan=-1.0)
     unit, scale, top = _scale_for(float(rank_peaks.max(initial=0.0)), limit)
-    data = _frame(view, unit, top, limit / scale if limit else None, events, len(shown))
+    data = _frame(view, unit, scale, top, limit, events, len(shown))
     data.mode = "band"
     data.lines = _band(grid, view, scale)
     order = np.argsort(-rank_peaks, kind="stable")[:TOP_RANKS]
@@ -279,7 +278,7 @@ def _one_rank(track: RankTimeline, view: ChartView, events: Sequence[tuple[int, 
     peaks = [_window_peak(track, view, name) for name in METRICS.values()]
     limit = device_total(track)
     unit, scale, top = _scale_for(max(peaks, default=0.0, key=_finite), limit)
-    data = _frame(view, unit, top, limit / scale if limit else None, events, 1)
+    data = _frame(view, unit, scale, top, limit, events, 1)
     data.mode = "metrics"
     for metric, name in reversed(METRICS.items()):  # allocated last: drawn on top
         line = _line(track, view, name, scale)
@@ -300,16 +299,19 @@ def rounded_top(value: float) -> float:
 def _frame(
     view: ChartView,
     unit: str,
+    scale: float,
     top: float,
-    limit: float | None,
+    limit_bytes: float | None,
     events: Sequence[tuple[int, str]],
     ranks_shown: int,
 ) -> ChartData:
+    """The chart's frame: axes in ``unit`` (``scale`` bytes), the device total, the marks."""
     x_min = (view.start_ns - view.origin_ns) / 1e9
     x_max = (view.end_ns - view.origin_ns) / 1e9
     ticks = time_ticks(x_min, x_max, view.origin_ns, max(2, view.columns // 14), view.wall_clock)
     return ChartData(
-        limit=limit,
+        limit=limit_bytes / scale if limit_bytes else None,
+        limit_bytes=limit_bytes,
         unit=unit,
         y_max=rounded_top(top * 1.05),
         x_min=x_min,
