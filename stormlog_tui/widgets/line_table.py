@@ -9,6 +9,7 @@ row cursor and zebra stripes (its styles are in ``app.tcss``), and draws a cell 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
@@ -80,6 +81,12 @@ def hidden_to_fit(
     return frozenset(hidden)
 
 
+#: The narrow-terminal notes an app has given (kind of table, hidden columns): each once.
+_TOLD_HIDDEN: weakref.WeakKeyDictionary[Any, set[tuple[str, frozenset[int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class _FittedColumns(ScrollView):
     """What a narrow terminal hides of a table: the columns with a ``drop``, least useful
     first (the table's ``_widths`` gives them no room), and how the table says so."""
@@ -106,6 +113,13 @@ class _FittedColumns(ScrollView):
     def _rows_shown(self) -> int:
         raise NotImplementedError
 
+    def fit_virtual_size(self) -> None:
+        """The scrollable size: the shown columns and rows, and the header. Set only when it
+        changes: setting it restyles and redraws the scroll bars."""
+        size = Size(sum(self._widths()), self._rows_shown() + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
+
     def _fit(self) -> None:
         """Hide what may be dropped while the table is wider than the widget. The header
         says which at its right end; without room there, a notification says it, once per
@@ -116,9 +130,9 @@ class _FittedColumns(ScrollView):
         self.hidden_columns = hidden
         self._generation += 1
         self._lines.clear()
-        self.virtual_size = Size(sum(self._widths()), self._rows_shown() + 1)
+        self.fit_virtual_size()
         note = self._hidden_note()
-        told: set[tuple[str, frozenset[int]]] = self.app.__dict__.setdefault("_hidden_told", set())
+        told = _TOLD_HIDDEN.setdefault(self.app, set())
         key = (type(self).__name__, hidden)
         if note and sum(self._widths()) + len(note) > self.size.width and key not in told:
             told.add(key)
@@ -288,9 +302,7 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
         for column, label in enumerate(self.header_labels()):  # the sort mark too: "Rank ▲"
             self._content_widths[column] = max(self._content_widths[column], label.cell_len)
         self._fit()
-        size = Size(sum(self._widths()), len(self.shown_rows) + 1)
-        if size != self.virtual_size:  # setting it restyles and redraws the scroll bars
-            self.virtual_size = size
+        self.fit_virtual_size()
         self.redraw_rows()
 
     def notify_style_update(self) -> None:
@@ -309,7 +321,7 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
             self._generation += 1
             self._lines.clear()
             self._fit()
-            self.virtual_size = Size(sum(self._widths()), len(self.shown_rows) + 1)
+            self.fit_virtual_size()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
