@@ -108,22 +108,22 @@ class ChartLegend(Static):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._items: list[Text] = []
-        self._compact: list[Text] = []
+        self._data: ChartData | None = None
 
     def show(self, data: ChartData) -> None:
         """Describe ``data``."""
-        dark = self.app.current_theme.dark
-        self._items = legend_items(data, dark)
-        self._compact = legend_items(data, dark, compact=True)
+        self._data = data
         self._wrap()
 
     def on_resize(self) -> None:
         self._wrap()
 
     def _wrap(self) -> None:
+        if self._data is None:
+            return
+        dark = self.app.current_theme.dark
         width = self.content_size.width or self.app.size.width - 2
-        text = wrap_items(self._items, width)
+        text = wrap_items(legend_items(self._data, dark), width)
         if text.plain.endswith(" …"):  # cut: the ranks' names take less room this way
-            text = wrap_items(self._compact, width)
+            text = wrap_items(legend_items(self._data, dark, compact=True), width)
         show_text(self, text)
