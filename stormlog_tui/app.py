@@ -134,10 +134,7 @@ class StormlogApp(App[None]):
         remote path it mirrors, never as the cache."""
         del markup  # every caller's text is data
         message = shown_text(message)
-        if timeout is None:
-            super().notify(message, title=title, severity=severity, markup=False)
-        else:
-            super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         self.theme = LIGHT if self.settings.theme == "light" else DARK
