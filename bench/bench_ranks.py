@@ -19,7 +19,7 @@ import numpy as np
 
 from stormlog_core.analysis.job_stats import job_stats
 from stormlog_core.analysis.jobs import group_jobs
-from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.event_record import EventRecord
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS

@@ -52,7 +52,9 @@ def _outliers(jobs: Sequence[JobStats]) -> Iterable[str]:
 
 def _alerts(dataset: Dataset) -> Iterable[str]:
     for session in dataset.sessions:
-        counts = Counter(e.severity for e in session.events if e.kind is EventKind.ALERT)
+        events = session.events
+        alerts = events.take(events.of_kind(EventKind.ALERT))
+        counts = Counter(alerts.texts_of("severity"))
         if counts:
             said = ", ".join(f"{n} {severity}" for severity, n in sorted(counts.items()))
             yield f"alert: {_who(session)}: {said}"

@@ -18,7 +18,7 @@ from textual.message import Message
 from stormlog_core.browse import Dataset, RecordLine
 from stormlog_tui.view.chart_data import ChartData, ChartView
 from stormlog_tui.view.detail_group import DetailGroup
-from stormlog_tui.view.rows.events import EventRow, EventTexts
+from stormlog_tui.view.rows.events import EventRow, EventRows
 from stormlog_tui.view.rows.jobs import JobRow
 from stormlog_tui.view.rows.phases import PhaseRow
 from stormlog_tui.view.rows.ranks import RankRow
@@ -86,21 +86,14 @@ class JobStatsReady(Message):
 
 
 class DetailReady(Message):
-    """A job (or session) was put together: its ranks' statistics, its events and their
-    metadata texts (``group`` is None when the dataset no longer holds it)."""
+    """A job (or session) was put together: its ranks' statistics and its events
+    (``group`` is None when the dataset no longer holds it)."""
 
-    def __init__(
-        self,
-        group: DetailGroup | None,
-        ranks: list[RankRow],
-        events: list[EventRow],
-        texts: EventTexts,
-    ) -> None:
+    def __init__(self, group: DetailGroup | None, ranks: list[RankRow], events: EventRows) -> None:
         super().__init__()
         self.group = group
         self.ranks = ranks
         self.events = events
-        self.texts = texts
 
 
 class PhasesReady(Message):

@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
+from stormlog_core.browse import EventTable
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.export import try_export
 from stormlog_tui.messages import DetailReady, EventsReady, ExportFinished, PhasesReady
@@ -35,7 +36,7 @@ from stormlog_tui.view.detail_group import DetailGroup, group_by_key, newest_whi
 from stormlog_tui.view.detail_lines import divergence_text, header_text
 from stormlog_tui.view.rank_detail import detail_row, rank_detail_text
 from stormlog_tui.view.record_view import event_source
-from stormlog_tui.view.rows.events import EventRow, EventTexts, event_rows, filter_events
+from stormlog_tui.view.rows.events import EventRow, EventRows, event_rows, filtered
 from stormlog_tui.view.rows.phases import group_phase_rows, phases_title
 from stormlog_tui.view.rows.ranks import group_rank_rows
 from stormlog_tui.view.time_window import TimeWindow
@@ -67,9 +68,9 @@ PhasesRequest = tuple[DetailGroup, tuple[int, ...] | None]
 #: (None = all) arranged as the events view's arranger says.
 EventsRequest = tuple[
     DetailGroup,
-    list[EventRow],
+    EventRows,
     tuple[int, ...] | None,
-    Callable[[list[EventRow]], Arranged[EventRow]],
+    Callable[[EventRows], Arranged[EventRow]],
 ]
 
 
@@ -110,8 +111,7 @@ class DetailScreen(ChartedScreen):
         self.cursor_rank = cursor_rank
         self.cursor_first = cursor_first
         self.set_reactive(DetailScreen.ranks, ranks)
-        self.event_rows: list[EventRow] = []
-        self._event_texts = EventTexts()  # the last texts made, for the next update
+        self.event_rows = EventRows(EventTable())
         self._phases_in = Handoff[PhasesRequest](self._compute_phases)
         self._phases = Coalescer[PhasesRequest](self._phases_in)
         self._events_in = Handoff[EventsRequest](self._arrange_events)
@@ -133,7 +133,9 @@ class DetailScreen(ChartedScreen):
                 with TabPane("Ranks", id="ranks-tab"):
                     yield RankTable(id="ranks")
                 with TabPane("Events", id="events-tab"):
-                    yield FilterBar("filter events: type, context, metadata…", id="event-filter")
+                    yield FilterBar(
+                        "filter events: type, context, details, rank…", id="event-filter"
+                    )
                     yield EventsView(id="events")
                 with TabPane("Phases", id="phases-tab"):
                     yield PhaseTable(id="phases")
@@ -169,11 +171,9 @@ class DetailScreen(ChartedScreen):
         shown = self.take_shown()
         with worker_turn():
             group = group_by_key(shown.dataset, self.key)
-            ready = DetailReady(None, [], [], EventTexts())
+            ready = DetailReady(None, [], EventRows(EventTable()))
             if group is not None:
-                events = event_rows(group)
-                texts = self._event_texts = EventTexts(events, self._event_texts)
-                ready = DetailReady(group, group_rank_rows(group), events, texts)
+                ready = DetailReady(group, group_rank_rows(group), event_rows(group))
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
@@ -184,7 +184,6 @@ class DetailScreen(ChartedScreen):
             return
         first = self.group is None
         self.group, self.rank_rows, self.event_rows = group, message.ranks, message.events
-        self.query_one(EventsView).texts = message.texts
         self._fill_tables(first)
         self._tables_changed()
         if first:
@@ -246,7 +245,7 @@ class DetailScreen(ChartedScreen):
         """The events of the charted ranks, filtered and sorted as the view shows them."""
         group, rows, ranks, arrange = self._events_in.take()
         with worker_turn():
-            arranged = arrange(rows if ranks is None else filter_events(rows, None, "", ranks))
+            arranged = arrange(rows if ranks is None else filtered(rows, None, "", ranks))
         self.post_message(EventsReady(group, ranks, arranged))
 
     def on_events_ready(self, message: EventsReady) -> None:

@@ -349,7 +349,11 @@ def chart_events(
     for track in group.tracks:
         if wanted is not None and track.rank not in wanted:
             continue
-        marks += [(e.timestamp_ns, e.kind.label) for e in track.events if e.kind in MARKED_KINDS]
+        events = track.events
+        marked = np.flatnonzero(events.of_kind(*MARKED_KINDS))
+        kinds = events.kinds[marked].tolist()
+        times = events.times[marked].tolist()
+        marks += [(at, EventKind(kind).label) for at, kind in zip(times, kinds, strict=True)]
     marks += [(at, ONSET) for rank, at in onsets if wanted is None or rank in wanted]
     return marks
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,12 +15,17 @@ from stormlog_tui.view.literal import literal
 from stormlog_tui.view.rows.events import (
     TYPE_FILTERS,
     EventRow,
-    EventTexts,
+    EventRows,
     context_of,
-    matches,
-    time_order,
+    details_of,
+    event_key,
+    filtered,
+    sorted_rows,
 )
-from stormlog_tui.widgets.sortable_table import Column, SortableTable
+from stormlog_tui.widgets.sortable_table import Arranged, Column, SortableTable
+
+#: What each column sorts by, in the order of the columns (see ``view.rows.events``).
+SORTED_BY = ("time", "rank", "type", "severity", "context", "details")
 
 SEVERITY_STYLES = {
     "critical": "bold red",
@@ -31,7 +36,10 @@ SEVERITY_STYLES = {
 
 
 class EventsView(SortableTable[EventRow]):
-    """Events of the charted ranks; ``f`` cycles the type filter, ``/`` filters by text."""
+    """Events of the charted ranks; ``f`` cycles the type filter, ``/`` filters by text.
+
+    Its rows are ``EventRows`` (a group's event columns and an order): only the drawn
+    rows are made into records, and sorting and filtering run on the columns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "next_type", "Event type", id="event_type"),
@@ -59,39 +67,46 @@ class EventsView(SortableTable[EventRow]):
         #: The span of the group (its times are written as precisely as it calls for).
         self.span_ns = 0
         self.kind: str | None = None
-        #: The metadata texts of the events shown (set with the rows).
-        self.texts = EventTexts()
         super().__init__(self._columns(), id=id)
+        self.all_rows = EventRows.empty()
 
     def _columns(self) -> list[Column[EventRow]]:
         def style(row: EventRow) -> str:
             return SEVERITY_STYLES.get(row.severity, "")
 
+        unused = lambda _row: 0  # noqa: E731 - rows are sorted on the columns (SORTED_BY)
         return [
             Column(
                 "Time",
                 lambda r: Text(format_elapsed(r.timestamp_ns - self.origin_ns, self.span_ns)),
-                time_order,
+                unused,
             ),
-            Column("Rank", lambda r: Text(str(r.rank), justify="right"), lambda r: r.rank),
-            Column("Type", lambda r: literal(r.event_type, style(r)), lambda r: r.event_type),
-            Column("Severity", lambda r: Text(r.severity, style=style(r)), lambda r: r.severity),
-            Column("Context", lambda r: literal(context_of(r)), context_of),
-            Column(
-                "Metadata",
-                lambda r: literal(self.texts.text(r), "dim"),
-                lambda r: self.texts.text(r),
-            ),
+            Column("Rank", lambda r: Text(str(r.rank), justify="right"), unused),
+            Column("Type", lambda r: literal(r.event_type, style(r)), unused),
+            Column("Severity", lambda r: Text(r.severity, style=style(r)), unused),
+            Column("Context", lambda r: literal(context_of(r)), unused),
+            Column("Details", lambda r: literal(details_of(r), "dim"), unused),
         ]
 
     def row_key(self, row: EventRow) -> str:
         return f"{row.timestamp_ns}|{row.rank}|{row.event_type}|{context_of(row)}"
 
-    def matcher(self) -> Callable[[EventRow], bool] | None:
-        kind, needle, texts = self.kind, self.filter_text.lower(), self.texts
-        if kind is None and not needle:
-            return None
-        return lambda row: (kind is None or row.kind.label == kind) and matches(row, needle, texts)
+    def arranger(self) -> Callable[[Sequence[EventRow]], Arranged[EventRow]]:
+        """Filter and sort on the columns (see :meth:`SortableTable.arranger`)."""
+        arrangement = self.arrangement()
+        column, reverse = SORTED_BY[self.sort_column], self.reverse
+        kind, needle = self.kind, self.filter_text
+        current = self.selected()
+        selected = self.row_key(current) if current is not None else None
+        key = event_key(current) if current is not None else None
+
+        def arrange(rows: Sequence[EventRow]) -> Arranged[EventRow]:
+            every = rows if isinstance(rows, EventRows) else EventRows.of(rows)
+            shown = sorted_rows(filtered(every, kind, needle), column, reverse)
+            cursor = shown.position_of(key) if key is not None else None
+            return Arranged(arrangement, every, shown, selected, cursor or 0)
+
+        return arrange
 
     def arrangement(self) -> tuple[object, ...]:
         return (*super().arrangement(), self.kind)

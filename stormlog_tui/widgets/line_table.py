@@ -164,7 +164,7 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
     def __init__(self, columns: Sequence[Column[RowT]], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.table_columns = list(columns)
-        self.shown_rows: list[RowT] = []
+        self.shown_rows: Sequence[RowT] = []
         self.cursor_row = 0
         self._content_widths = [Text(column.label).cell_len for column in self.table_columns]
         self._cells: dict[int, list[Text]] = {}
@@ -217,7 +217,7 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
             del self._lines[key]
         self.redraw_rows()
 
-    def set_rows(self, rows: list[RowT], cursor: int = 0) -> None:
+    def set_rows(self, rows: Sequence[RowT], cursor: int = 0) -> None:
         """Show ``rows`` (in this order), the cursor on row ``cursor``."""
         self.shown_rows = rows
         self._cells.clear()

@@ -43,8 +43,8 @@ class Arranged(Generic[RowT]):
     says, and ``cursor``, the index of the row whose key is ``selected`` (0 if none)."""
 
     arrangement: tuple[object, ...]
-    all_rows: list[RowT]
-    rows: list[RowT]
+    all_rows: Sequence[RowT]
+    rows: Sequence[RowT]
     selected: str | None
     cursor: int
 
@@ -70,7 +70,7 @@ class SortableTable(LineTable[RowT]):
         self.sort_column = sort_column
         self.reverse = reverse
         self.filter_text = ""
-        self.all_rows: list[RowT] = []
+        self.all_rows: Sequence[RowT] = []
 
     # subclasses override these
     def row_key(self, row: RowT) -> str:

@@ -11,7 +11,13 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.style import Style
 
-from stormlog_core.browse import EventKind, EventRecord, classify_event, downsample_minmax
+from stormlog_core.browse import (
+    EventKind,
+    EventRecord,
+    EventTable,
+    classify_event,
+    downsample_minmax,
+)
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
@@ -25,7 +31,7 @@ from stormlog_tui.view.chart_data import (
 )
 from stormlog_tui.view.detail_group import DetailGroup, make_group
 from stormlog_tui.view.palette import DARK, rich_colour
-from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filter_events
+from stormlog_tui.view.rows.events import TYPE_FILTERS, event_rows, filtered
 from stormlog_tui.view.ticks import elapsed_label, memory_ticks, time_ticks
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets.chart_legend import wrap_items
@@ -140,15 +146,15 @@ def oom_event(at_ns: int) -> EventRecord:
 def test_a_stormlog_oom_is_marked_oom_and_found_by_the_oom_filter() -> None:
     s = session(0, 100, world=1)
     at = int(s.series.timestamp_ns[50])
-    s.events.append(oom_event(at))
+    s.events = s.events.merged(EventTable.from_records([oom_event(at)]))
     g = make_group("job:job", "job job", [s])
     assert chart_events(g, None) == [(at, "oom")]
     data = prepare_chart(g.tracks, view_of(g), chart_events(g, None))
     assert list(data.marks) == ["oom"] and "alert" not in data.marks
     rows = event_rows(g)
     assert "oom" in TYPE_FILTERS
-    assert [row.event_type for row in filter_events(rows, "oom", "")] == ["error"]
-    assert filter_events(rows, "alert", "") == []
+    assert [row.event_type for row in filtered(rows, "oom", "")] == ["error"]
+    assert list(filtered(rows, "alert", "")) == []
 
 
 def test_units_and_time_labels() -> None:

@@ -13,7 +13,7 @@ from stormlog_core.browse.dataset import load_dataset
 from stormlog_tui.export import export_group
 from stormlog_tui.view.detail_group import group_of
 from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
-from stormlog_tui.view.rows.events import event_rows, filter_events
+from stormlog_tui.view.rows.events import event_rows, filtered
 from stormlog_tui.view.rows.jobs import job_rows
 from stormlog_tui.view.rows.ranks import group_rank_rows
 from stormlog_tui.view.time_window import TimeWindow
@@ -74,11 +74,11 @@ def test_events_filter_by_kind_text_and_rank(demo_dir: Path) -> None:
     assert group is not None
     rows = event_rows(group)
     assert all(row.event_type != "sample" for row in rows)
-    collector = filter_events(rows, "collector", "")
+    collector = list(filtered(rows, "collector", ""))
     assert {row.rank for row in collector} == {5}
-    recovered = filter_events(rows, None, "RECOVERED")
+    recovered = list(filtered(rows, None, "RECOVERED"))
     assert recovered and all("recovered" in (r.context or "").lower() for r in recovered)
-    assert {row.rank for row in filter_events(rows, None, "", (3,))} == {3}
+    assert {row.rank for row in filtered(rows, None, "", (3,))} == {3}
 
 
 def test_export_csv_and_jsonl_of_ranks_in_a_window(demo_dir: Path, tmp_path: Path) -> None:

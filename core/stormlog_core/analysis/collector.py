@@ -10,14 +10,12 @@ a gap is time without samples; a degraded stretch is time with doubtful numbers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
 
-from stormlog_core.browse.chunks import EventRecord
-from stormlog_core.schema.taxonomy import EventKind
+import numpy as np
 
-_UNHEALTHY: Final = frozenset({"degraded", "unhealthy", "failed", "failing"})
+from stormlog_core.browse.event_table import TEXTS, EventTable
+from stormlog_core.schema.event_fields import HEALTH_DEGRADED, HEALTH_UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -36,47 +34,26 @@ class DegradedInterval:
         return self.end_ns - self.start_ns
 
 
-def is_degraded(event: EventRecord) -> bool | None:
-    """True when an event says its collector is degraded, False when healthy, None when
-    it says nothing about it."""
-    metadata = event.metadata
-    if event.kind is EventKind.COLLECTOR:
-        return event.event_type.strip().lower() == "collector_degraded"
-    status = metadata.get("collector_health_status")
-    partial = metadata.get("telemetry_partial")
-    if status is None and partial is None:
-        return None
-    unhealthy = isinstance(status, str) and status.strip().lower() in _UNHEALTHY
-    return unhealthy or partial is True
-
-
-def degraded_intervals(
-    events: Iterable[EventRecord], rank: int, end_ns: int
-) -> list[DegradedInterval]:
-    """The degraded stretches of one session's events (in time order)."""
+def degraded_intervals(events: EventTable, rank: int, end_ns: int) -> list[DegradedInterval]:
+    """The degraded stretches of one session's events (in time order); each record's
+    health is ``schema.event_fields.collector_health``."""
+    health = events.columns["health"]
+    said = np.flatnonzero(health != HEALTH_UNKNOWN)
+    if not len(said):
+        return []
+    state = health[said] == HEALTH_DEGRADED
+    starts = np.flatnonzero(state & ~np.concatenate([[False], state[:-1]]))
     found: list[DegradedInterval] = []
-    start: EventRecord | None = None
-    for event in events:
-        state = is_degraded(event)
-        if state is True and start is None:
-            start = event
-        elif state is False and start is not None:
-            found.append(
-                DegradedInterval(rank, start.timestamp_ns, event.timestamp_ns, _why(start))
-            )
-            start = None
-    if start is not None:
-        found.append(
-            DegradedInterval(
-                rank, start.timestamp_ns, max(end_ns, start.timestamp_ns), _why(start), True
-            )
-        )
+    healthy = np.flatnonzero(~state)
+    times, reasons = events.times, events.columns["reason"]
+    for start in starts.tolist():
+        after = int(np.searchsorted(healthy, start))
+        row = int(said[start])
+        why = TEXTS.get(int(reasons[row]))
+        if after < len(healthy):
+            end_row = int(said[healthy[after]])
+            found.append(DegradedInterval(rank, int(times[row]), int(times[end_row]), why))
+        else:
+            end = max(end_ns, int(times[row]))
+            found.append(DegradedInterval(rank, int(times[row]), end, why, True))
     return found
-
-
-def _why(event: EventRecord) -> str | None:
-    metadata: Mapping[str, Any] = event.metadata
-    error = metadata.get("collector_last_error")
-    if isinstance(error, str) and error.strip():
-        return error.strip()
-    return event.context

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.event_table import EventTable
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 
@@ -71,10 +71,9 @@ class RankTimeline:
         return merged
 
     @cached_property
-    def events(self) -> list[EventRecord]:
+    def events(self) -> EventTable:
         """Non-sample events of every session, in time order."""
-        found = [event for session in self.sessions for event in session.events]
-        return sorted(found, key=lambda event: event.timestamp_ns)
+        return EventTable.concat([session.events for session in self.sessions]).sorted()
 
     @property
     def stale(self) -> bool:

@@ -13,19 +13,21 @@ job, the rank where that change is largest.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.event_table import TEXTS
 from stormlog_core.browse.session_data import SessionData
+from stormlog_core.schema.event_fields import PATH_SEPARATOR, PHASE_ENTER, PHASE_EXIT
 from stormlog_core.schema.taxonomy import EventKind
 
-#: How a phase path is written: ``train_step / forward``.
-PATH_SEPARATOR: Final = " / "
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["PATH_SEPARATOR", "IntervalArrays", "PhaseInterval", "PhaseStats", "phase_table"]
 
 
 @dataclass(frozen=True)
@@ -79,125 +81,192 @@ class PhaseStats:
         }
 
 
-def phase_path(metadata: Mapping[str, Any], context: str | None) -> str | None:
-    """The phase's nested path from ``phase_scope`` (else its name, else the context)."""
-    scope = metadata.get("phase_scope")
-    if isinstance(scope, Mapping):
-        path = scope.get("path")
-        if isinstance(path, list) and path and all(isinstance(p, str) for p in path):
-            return PATH_SEPARATOR.join(path)
-        name = scope.get("name")
-        if isinstance(name, str) and name.strip():
-            return name
-    name = metadata.get("phase")
-    return name if isinstance(name, str) and name.strip() else None
+@dataclass(frozen=True)
+class IntervalArrays:
+    """The phase intervals of a session as columns, in start order."""
+
+    path: npt.NDArray[np.int32]  # codes of event_table.TEXTS
+    start_ns: npt.NDArray[np.int64]
+    end_ns: npt.NDArray[np.int64]
+    enter_allocated: npt.NDArray[np.float64]
+    exit_allocated: npt.NDArray[np.float64]
+    thread: npt.NDArray[np.int32]
+    open: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.start_ns)
+
+
+def interval_arrays(session: SessionData) -> IntervalArrays:
+    """Every phase interval of a session: an enter paired with the next exit of the same
+    scope (its scope id, else its path); an enter followed by another enter of the same
+    scope is replaced by it; an exit without an enter is ignored; an enter never exited
+    is open and ends at the session's last record."""
+    events = session.events
+    c = events.columns
+    chosen = np.flatnonzero(
+        (c["kind"] == int(EventKind.PHASE)) & (c["phase_action"] != 0) & (c["phase_path"] >= 0)
+    )
+    if not len(chosen):
+        return _no_intervals()
+    path, key = c["phase_path"][chosen], c["phase_key"][chosen]
+    order = np.lexsort((np.arange(len(chosen)), c["timestamp_ns"][chosen], key, path))
+    rows = chosen[order]
+    path, key, action = path[order], key[order], c["phase_action"][rows]
+    same_next = np.zeros(len(rows), dtype=bool)
+    same_next[:-1] = (path[1:] == path[:-1]) & (key[1:] == key[:-1])
+    is_enter = action == PHASE_ENTER
+    closed = np.zeros(len(rows), dtype=bool)
+    closed[:-1] = is_enter[:-1] & same_next[:-1] & (action[1:] == PHASE_EXIT)
+    still_open = is_enter & ~same_next
+    enters = np.flatnonzero(closed | still_open)
+    exits = np.minimum(enters + 1, len(rows) - 1)
+    is_open = still_open[enters]
+    times, allocated = c["timestamp_ns"], c["allocated"]
+    series_times = session.series.timestamp_ns
+    last_ns = int(series_times[-1]) if len(series_times) else int(times[rows[-1]])
+    start = times[rows[enters]]
+    end = np.where(is_open, np.maximum(last_ns, start), times[rows[exits]])
+    exit_allocated = np.where(is_open, np.nan, allocated[rows[exits]])
+    by_start = np.argsort(start, kind="stable")
+    return IntervalArrays(
+        path=path[enters][by_start],
+        start_ns=start[by_start],
+        end_ns=end[by_start],
+        enter_allocated=allocated[rows[enters]][by_start],
+        exit_allocated=exit_allocated[by_start],
+        thread=c["phase_thread"][rows[enters]][by_start],
+        open=is_open[by_start],
+    )
+
+
+def _no_intervals() -> IntervalArrays:
+    ints, floats = np.zeros(0, np.int64), np.zeros(0, np.float64)
+    codes = np.zeros(0, np.int32)
+    return IntervalArrays(codes, ints, ints, floats, floats, codes, np.zeros(0, bool))
 
 
 def session_intervals(session: SessionData) -> list[PhaseInterval]:
-    """Every phase interval of a session, in start order."""
-    events = [e for e in session.events if e.kind is EventKind.PHASE]
-    if not events:
-        return []
-    last_ns = (
-        int(session.series.timestamp_ns[-1]) if len(session.series) else events[-1].timestamp_ns
-    )
-    enters: dict[tuple[str, str], EventRecord] = {}
-    found: list[PhaseInterval] = []
-    for event in events:
-        path = phase_path(event.metadata, event.context)
-        if path is None:
-            continue
-        key = (_scope_id(event) or path, path)
-        if event.event_type.strip().lower() == "phase_enter":
-            enters[key] = event
-        elif key in enters:
-            found.append(_interval(enters.pop(key), event, path, session.summary.rank))
-    for (_, path), enter in enters.items():
-        found.append(_interval(enter, None, path, session.summary.rank, end_ns=last_ns))
-    found.sort(key=lambda interval: interval.start_ns)
-    return found
+    """Every phase interval of a session, in start order (see :func:`interval_arrays`)."""
+    found = interval_arrays(session)
+    rank = session.summary.rank
+    return [
+        PhaseInterval(
+            path=TEXTS.get(path) or "",
+            rank=rank,
+            start_ns=start,
+            end_ns=end,
+            enter_allocated=enter,
+            exit_allocated=exit_,
+            thread=TEXTS.get(thread),
+            open=is_open,
+        )
+        for path, start, end, enter, exit_, thread, is_open in zip(
+            found.path.tolist(),
+            found.start_ns.tolist(),
+            found.end_ns.tolist(),
+            found.enter_allocated.tolist(),
+            found.exit_allocated.tolist(),
+            found.thread.tolist(),
+            found.open.tolist(),
+            strict=True,
+        )
+    ]
 
 
-def _scope_id(event: EventRecord) -> str | None:
-    scope = event.metadata.get("phase_scope")
-    value = scope.get("scope_id") if isinstance(scope, Mapping) else None
-    return value if isinstance(value, str) else None
-
-
-def _interval(
-    enter: EventRecord, exit_: EventRecord | None, path: str, rank: int, end_ns: int = 0
-) -> PhaseInterval:
-    scope = enter.metadata.get("phase_scope")
-    thread = scope.get("thread_name") if isinstance(scope, Mapping) else None
-    return PhaseInterval(
-        path=path,
-        rank=rank,
-        start_ns=enter.timestamp_ns,
-        end_ns=exit_.timestamp_ns if exit_ is not None else max(end_ns, enter.timestamp_ns),
-        enter_allocated=enter.allocator_allocated_bytes,
-        exit_allocated=exit_.allocator_allocated_bytes if exit_ else float("nan"),
-        thread=thread if isinstance(thread, str) else None,
-        open=exit_ is None,
-    )
+def window_peaks(
+    times: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    start_ns: npt.NDArray[np.int64],
+    end_ns: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """The highest non-null value with ``start <= t <= end`` for each window (NaN: none),
+    by a sparse table: O(n log n) to build, O(1) per window."""
+    lo = np.searchsorted(times, start_ns, side="left")
+    hi = np.searchsorted(times, end_ns, side="right")
+    out = np.full(len(lo), np.nan)
+    if not len(values) or not len(lo):
+        return out
+    levels = [values]
+    span = 1
+    while 2 * span <= len(values):
+        previous = levels[-1]
+        levels.append(np.fmax(previous[:-span], previous[span:]))
+        span *= 2
+    width = hi - lo
+    some = width > 0
+    level = np.zeros(len(lo), dtype=np.int64)
+    level[some] = np.floor(np.log2(width[some])).astype(np.int64)
+    for k in np.unique(level[some]).tolist():
+        picked = some & (level == k)
+        table = levels[k]
+        left, right = lo[picked], hi[picked] - (1 << k)
+        out[picked] = np.fmax(table[left], table[right])
+    return out
 
 
 def phase_table(sessions: Sequence[SessionData]) -> list[PhaseStats]:
     """One row per phase path over ``sessions`` (one session, or a job's ranks), by peak."""
-    by_path: dict[str, list[tuple[PhaseInterval, SessionData]]] = defaultdict(list)
+    parts = []
     for session in sessions:
-        for interval in session_intervals(session):
-            by_path[interval.path].append((interval, session))
-    rows = [_stats(path, runs) for path, runs in by_path.items()]
+        found = interval_arrays(session)
+        if not len(found):
+            continue
+        series = session.series
+        peaks = window_peaks(
+            series.timestamp_ns,
+            series.values["allocator_allocated_bytes"],
+            found.start_ns,
+            found.end_ns,
+        )
+        ranks = np.full(len(found), session.summary.rank, dtype=np.int64)
+        parts.append((found, peaks, ranks))
+    if not parts:
+        return []
+    path = np.concatenate([p[0].path for p in parts])
+    duration = np.concatenate([p[0].end_ns - p[0].start_ns for p in parts])
+    change = np.concatenate([p[0].exit_allocated - p[0].enter_allocated for p in parts])
+    is_open = np.concatenate([p[0].open for p in parts])
+    peaks = np.concatenate([p[1] for p in parts])
+    ranks = np.concatenate([p[2] for p in parts])
+    rows = []
+    for code in np.unique(path).tolist():
+        mine = path == code
+        peak = peaks[mine]
+        known = peak[~np.isnan(peak)]
+        worst_rank, worst_change = _worst_rank(ranks[mine], change[mine])
+        rows.append(
+            PhaseStats(
+                path=TEXTS.get(code) or "",
+                count=int(mine.sum()),
+                total_ns=int(duration[mine].sum()),
+                median_ns=int(np.median(duration[mine])),
+                peak_allocator_allocated_bytes=int(known.max()) if len(known) else None,
+                median_change_bytes=_nan_median(change[mine]),
+                worst_rank=worst_rank,
+                worst_rank_change_bytes=worst_change,
+                open_count=int(is_open[mine].sum()),
+            )
+        )
     rows.sort(key=lambda row: (-(row.peak_allocator_allocated_bytes or -1), row.path))
     return rows
 
 
-def _stats(path: str, runs: Iterable[tuple[PhaseInterval, SessionData]]) -> PhaseStats:
-    runs = list(runs)
-    durations = np.array([interval.duration_ns for interval, _ in runs], dtype=np.int64)
-    changes = np.array([interval.change_bytes for interval, _ in runs], dtype=np.float64)
-    peaks = [_peak_inside(session, interval) for interval, session in runs]
-    known = [peak for peak in peaks if peak is not None]
-    worst_rank, worst_change = _worst_rank(runs)
-    return PhaseStats(
-        path=path,
-        count=len(runs),
-        total_ns=int(durations.sum()),
-        median_ns=int(np.median(durations)),
-        peak_allocator_allocated_bytes=max(known) if known else None,
-        median_change_bytes=_nan_median(changes),
-        worst_rank=worst_rank,
-        worst_rank_change_bytes=worst_change,
-        open_count=sum(1 for interval, _ in runs if interval.open),
-    )
-
-
-def _peak_inside(session: SessionData, interval: PhaseInterval) -> int | None:
-    """The highest allocated memory recorded from the phase's enter to its exit."""
-    times = session.series.timestamp_ns
-    lo = int(np.searchsorted(times, interval.start_ns, side="left"))
-    hi = int(np.searchsorted(times, interval.end_ns, side="right"))
-    window = session.series.values["allocator_allocated_bytes"][lo:hi]
-    if not len(window) or np.all(np.isnan(window)):
-        return None
-    return int(np.nanmax(window))
-
-
-def _worst_rank(runs: Sequence[tuple[PhaseInterval, SessionData]]) -> tuple[int | None, int | None]:
-    by_rank: dict[int, list[float]] = defaultdict(list)
-    for interval, _ in runs:
-        by_rank[interval.rank].append(interval.change_bytes)
-    medians = {
-        rank: value
-        for rank, values in by_rank.items()
-        if (value := _nan_median(np.array(values, dtype=np.float64))) is not None
-    }
+def _worst_rank(
+    ranks: npt.NDArray[np.int64], changes: npt.NDArray[np.float64]
+) -> tuple[int | None, int | None]:
+    """The rank whose median change is largest (the lowest rank on a tie), and it."""
+    medians = {}
+    for rank in np.unique(ranks).tolist():
+        value = _nan_median(changes[ranks == rank])
+        if value is not None:
+            medians[rank] = value
     if not medians:
         return None, None
     rank = max(medians, key=lambda r: (medians[r], -r))
     return rank, medians[rank]
 
 
-def _nan_median(values: np.ndarray[Any, np.dtype[np.float64]]) -> int | None:
+def _nan_median(values: npt.NDArray[np.float64]) -> int | None:
     present = values[~np.isnan(values)]
     return int(np.median(present)) if len(present) else None

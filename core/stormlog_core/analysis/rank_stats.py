@@ -3,8 +3,6 @@ sampling gap, and alert, degradation and OOM counts (by the event taxonomy)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -13,9 +11,9 @@ import numpy as np
 
 from stormlog_core.analysis.collector import degraded_intervals
 from stormlog_core.analysis.jobs import RankTimeline
-from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.event_table import EventTable, alert_counts
 from stormlog_core.browse.series import Series
-from stormlog_core.schema.taxonomy import EventKind, alert_severity, is_degradation
+from stormlog_core.schema.taxonomy import EventKind
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -170,17 +168,11 @@ def _longest_gap(series: Series) -> int:
     return int(np.max(np.diff(times))) if len(times) >= 2 else 0
 
 
-def _event_counts(events: Sequence[EventRecord]) -> Counter[str]:
+def _event_counts(events: EventTable) -> dict[str, int]:
     """Alerts by severity, collector degradations and OOM events (by the taxonomy)."""
-    counts: Counter[str] = Counter()
-    for event in events:
-        if is_degradation(event.kind, event.event_type, event.metadata):
-            counts["degraded"] += 1
-        if event.kind is EventKind.OOM:
-            counts["oom"] += 1
-        severity = alert_severity(event.kind, event.severity)
-        if severity is not None:
-            counts[severity] += 1
+    counts = alert_counts(events)
+    counts["degraded"] = int(np.count_nonzero(events.columns["degradation"]))
+    counts["oom"] = int(np.count_nonzero(events.of_kind(EventKind.OOM)))
     return counts
 
 

@@ -9,7 +9,6 @@ on what was appended. Nothing here raises for bad input: problems are ``LoadWarn
 
 from __future__ import annotations
 
-from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.dataset import Dataset, load_dataset
 from stormlog_core.browse.discover import (
     Discovery,
@@ -19,6 +18,8 @@ from stormlog_core.browse.discover import (
     searched_dir,
     telemetry_kind,
 )
+from stormlog_core.browse.event_record import EventRecord
+from stormlog_core.browse.event_table import EventTable, Texts, event_texts
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.raw_records import session_records, sources_of
@@ -47,6 +48,7 @@ __all__ = [
     "Discovery",
     "EventKind",
     "EventRecord",
+    "EventTable",
     "FollowUpdate",
     "Follower",
     "LoadWarning",
@@ -55,10 +57,12 @@ __all__ = [
     "SessionData",
     "SessionSummary",
     "Target",
+    "Texts",
     "classify_event",
     "counted",
     "discover",
     "downsample_minmax",
+    "event_texts",
     "format_bytes",
     "format_duration",
     "format_iso_utc",

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stormlog_core.browse.chunks import EventRecord, ParsedChunk, SessionInfo
-from stormlog_core.browse.dedupe import dropped_rows, repeated_events, rows_of
+from stormlog_core.browse.chunks import ParsedChunk, SessionInfo
+from stormlog_core.browse.dedupe import dropped_rows
+from stormlog_core.browse.event_table import CHUNK_EVENT_COLUMNS, TEXT_COLUMNS, TEXTS, EventTable
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series, source_id
 from stormlog_core.browse.session_data import (
@@ -42,20 +43,23 @@ class Part:
     target: int
     path: str
     columns: dict[str, npt.NDArray[Any]]
-    events: list[EventRecord]
     info: SessionInfo
     jobs: set[str | None]
     mtime_ns: int
 
 
 def split_result(result: FileResult, types: dict[str, int]) -> dict[str, Part]:
-    """A file's rows per session, event types re-coded into the shared table."""
+    """A file's rows per session, event types re-coded into the shared table (``types``)
+    and the event columns' texts into :data:`TEXTS`."""
     chunk: ParsedChunk = result.chunk
     if not chunk.size:
         return {}
     recode = np.array([types.setdefault(name, len(types)) for name in chunk.event_types])
     columns = dict(chunk.columns)
     columns["etype"] = recode[columns["etype"]].astype(np.int16)
+    for name in TEXT_COLUMNS:
+        if name in columns and name not in ("session", "etype"):
+            columns[name] = TEXTS.recode(chunk.texts, columns[name])
     parts = {}
     for code, session_id in enumerate(chunk.session_ids):
         if len(chunk.session_ids) == 1:
@@ -64,11 +68,8 @@ def split_result(result: FileResult, types: dict[str, int]) -> dict[str, Part]:
             mask = columns["session"] == code
             rows = {name: column[mask] for name, column in columns.items()}
         jobs = {chunk.job_ids[int(j)] for j in np.unique(rows["job"])}
-        events = [event for event in chunk.events if event.session_id == session_id]
         info = chunk.sessions[session_id]
-        parts[session_id] = Part(
-            result.task.target, chunk.path, rows, events, info, jobs, result.mtime_ns
-        )
+        parts[session_id] = Part(result.task.target, chunk.path, rows, info, jobs, result.mtime_ns)
     return parts
 
 
@@ -127,16 +128,40 @@ def time_backwards(
 def _duplicates(
     columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
-    """Rows (sorted by time) that repeat an earlier record exactly (see :mod:`dedupe`);
-    repeated events are removed from the parts."""
-    all_events = [event for part in parts for event in part.events]
-    found = repeated_events(all_events)
-    repeated = rows_of(all_events, found)
-    for part in parts:
-        part.events = [e for e in part.events if (e.path, e.line) not in repeated]
-    paths = np.array([part.path for part in parts], dtype=object)[columns["file"]]
-    same = dropped_rows(columns, paths, sample_code, repeated)
+    """Rows (sorted by time) that repeat an earlier record exactly (see :mod:`dedupe`)."""
+    same = dropped_rows(columns, sample_code)
     return same, duplicate_warning(same, lambda row: _where(columns, parts, row), session_id)
+
+
+def type_texts(types: dict[str, int]) -> npt.NDArray[np.int32]:
+    """The :data:`TEXTS` code of each code of a shared event-type table."""
+    names = sorted(types, key=types.__getitem__)
+    return np.array([TEXTS.code(name) for name in names], dtype=np.int32)
+
+
+def event_table(
+    session_id: str,
+    columns: dict[str, npt.NDArray[Any]],
+    sources: npt.NDArray[np.int32],
+    sample_code: int,
+    types: dict[str, int],
+) -> EventTable:
+    """The non-sample rows of a session's columns as an event table (``sources``: each
+    row's file as a ``source_id``)."""
+    rows = columns["etype"] != sample_code
+    picked = {name: columns[name][rows] for name in CHUNK_EVENT_COLUMNS}
+    count = len(picked["kind"])
+    picked.update(
+        timestamp_ns=columns["timestamp_ns"][rows],
+        session=np.full(count, TEXTS.code(session_id), dtype=np.int32),
+        rank=columns["rank"][rows].astype(np.int32),
+        source=sources[rows],
+        line=columns["line"][rows],
+        allocated=columns["allocator_allocated_bytes"][rows],
+        device_used=columns["device_used_bytes"][rows],
+        etype=type_texts(types)[columns["etype"][rows].astype(np.int64)],
+    )
+    return EventTable(picked)
 
 
 def duplicate_warning(
@@ -191,9 +216,9 @@ def _identity_warnings(
 
 
 def _infer_summary(
-    session_id: str, series: Series, events: list[EventRecord], info: SessionInfo
+    session_id: str, series: Series, events: EventTable, info: SessionInfo
 ) -> SessionSummary:
-    status, ended = status_from_stops([e.timestamp_ns for e in events if e.event_type == "stop"])
+    status, ended = status_from_stops(stop_times(events))
     return SessionSummary(
         session_id=session_id,
         status=status,
@@ -209,12 +234,19 @@ def _infer_summary(
     )
 
 
+def stop_times(events: EventTable) -> list[int]:
+    """The times of the ``stop`` records among ``events``."""
+    stop = TEXTS.code("stop")
+    return [int(t) for t in events.times[events.columns["etype"] == stop]]
+
+
 def build_session(
     session_id: str,
     parts: list[Part],
     summary: SessionSummary | None,
-    sample_code: int,
+    types: dict[str, int],
 ) -> tuple[SessionData, list[LoadWarning]]:
+    sample_code = types["sample"]
     columns = _concat(parts)
     tolerance = reorder_tolerance_ns(parts[0].info.sampling_interval_ms * 1_000_000)
     unsorted, warnings = _backwards(columns, parts, session_id, tolerance)
@@ -226,13 +258,14 @@ def build_session(
     if dropped.any():
         columns = {name: column[~dropped] for name, column in columns.items()}
     sources = np.array([source_id(part.path) for part in parts], dtype=np.int32)
+    row_sources = sources[columns["file"]]
     series = Series(
         columns["timestamp_ns"],
         {name: columns[name] for name in COUNTERS},
         columns["etype"] == sample_code,
-        sources[columns["file"]],
+        row_sources,
     )
-    events = sorted((e for part in parts for e in part.events), key=lambda e: e.timestamp_ns)
+    events = event_table(session_id, columns, row_sources, sample_code, types)
     first = parts[int(columns["file"][0])].info if len(columns["file"]) else parts[0].info
     data = SessionData(
         summary=summary or _infer_summary(session_id, series, events, first),
@@ -281,7 +314,7 @@ def assemble_sessions(
     for session_id, all_parts in grouped.items():
         parts = _choose_source(all_parts, targets)
         summary = summaries.get((parts[0].target, session_id))
-        data, found = build_session(session_id, parts, summary, types["sample"])
+        data, found = build_session(session_id, parts, summary, types)
         sessions.append(data)
         warnings += found
     loaded = {session.session_id for session in sessions}

@@ -1,5 +1,5 @@
-"""Parsed chunks: the columns of one file's records (or an appended range), its
-sessions and its non-sample events.
+"""Parsed chunks: the columns of one file's records (or an appended range) and its
+sessions; non-sample rows carry their event columns too (see ``event_table``).
 """
 
 from __future__ import annotations
@@ -10,36 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stormlog_core.browse.event_parse import event_columns
+from stormlog_core.browse.event_table import EventColumnsBuilder
 from stormlog_core.browse.load_warnings import LoadWarning
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.row_checks import RowColumns
 from stormlog_core.schema.sessions import SessionSummary
-from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-
-@dataclass
-class EventRecord:
-    """A non-sample event (alert, phase, collector state, start/stop, OOM...)."""
-
-    session_id: str
-    timestamp_ns: int
-    event_type: str
-    severity: str
-    context: str | None
-    metadata: dict[str, Any]
-    rank: int
-    path: str
-    line: int
-    allocator_allocated_bytes: float
-    device_used_bytes: float
-    #: What the event is, by the one taxonomy (set from the fields above).
-    kind: EventKind = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.kind = classify_event(self.event_type, self.metadata, self.context)
+    from stormlog_core.io.lines import RowLines
 
 
 @dataclass
@@ -67,7 +48,8 @@ class ParsedChunk:
     event_types: list[str]
     job_ids: list[str | None]
     sessions: dict[str, SessionInfo] = field(default_factory=dict)
-    events: list[EventRecord] = field(default_factory=list)
+    #: The texts that the event columns' text codes index (see ``event_table``).
+    texts: list[str] = field(default_factory=list)
     warnings: list[LoadWarning] = field(default_factory=list)
     consumed: int = 0
     lines: int = 0
@@ -136,31 +118,6 @@ def _describe_sessions(
         )
 
 
-def _attach_events(chunk: ParsedChunk, rows: Sequence[Any], path: str) -> None:
-    """Keep full detail of every non-sample row."""
-    sample_code = chunk.event_types.index("sample") if "sample" in chunk.event_types else -1
-    etype = chunk.columns["etype"]
-    for position in np.flatnonzero(etype != sample_code):
-        index = int(position)
-        row = rows[index]
-        metadata = row.metadata if isinstance(row.metadata, dict) else {}
-        chunk.events.append(
-            EventRecord(
-                session_id=row.session_id,
-                timestamp_ns=row.timestamp_ns,
-                event_type=row.event_type,
-                severity=severity_of(row.event_type, metadata),
-                context=row.context,
-                metadata=metadata,
-                rank=int(chunk.columns["rank"][index]),
-                path=path,
-                line=int(chunk.columns["line"][index]),
-                allocator_allocated_bytes=float(chunk.columns["allocator_allocated_bytes"][index]),
-                device_used_bytes=float(chunk.columns["device_used_bytes"][index]),
-            )
-        )
-
-
 class ExtractedRows(list):  # type: ignore[type-arg]
     """Rows that carry their already extracted columns."""
 
@@ -176,7 +133,10 @@ def finish_chunk(
     consumed: int,
     lines: int,
     warnings: list[LoadWarning],
+    source: RowLines | None = None,
 ) -> ParsedChunk:
+    """The chunk of accepted ``rows``; ``source`` gives each row's line and its byte
+    offset in the file (JSON documents have neither)."""
     found = rows.found if isinstance(rows, ExtractedRows) else None
     chunk = _columns(rows, numbers, found) if rows else empty_chunk()
     chunk.path = path
@@ -184,7 +144,10 @@ def finish_chunk(
     chunk.lines = lines
     chunk.warnings = warnings
     if rows:
-        _attach_events(chunk, rows, path)
+        sample = chunk.event_types.index("sample") if "sample" in chunk.event_types else -1
+        builder = event_columns(rows, chunk.columns["etype"] != sample, source)
+        chunk.columns.update(builder.finish())
+        chunk.texts = builder.texts.values
     return chunk
 
 
@@ -204,4 +167,5 @@ def empty_chunk(path: str = "") -> ParsedChunk:
         )
     }
     columns.update({name: np.zeros(0, dtype=np.float64) for name in COUNTERS})
+    columns.update(EventColumnsBuilder(0).finish())
     return ParsedChunk(path, columns, [], [], [])

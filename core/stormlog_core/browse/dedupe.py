@@ -2,44 +2,45 @@
 
 A record is a duplicate when an earlier record of its session is the same: for a sample,
 the same time and every counter equal (null equals null); for another event, the same
-time, type, context and metadata (two phases may start at the same instant). The first
+time and the same record, byte for byte (its line: stormlog writes every record with
+sorted keys, so equal records are equal bytes; two phases may start at the same instant). The first
 one is kept, wherever the copies are (adjacent or not, in one file or across appends),
 so following a file and loading it afresh keep the same records.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.schema.fields import COUNTERS
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-EventKey = tuple[int, str, str | None, str]
 
-
-def event_key(event: EventRecord) -> EventKey:
-    """What makes two events the same record."""
-    metadata = json.dumps(event.metadata, sort_keys=True, default=str)
-    return (event.timestamp_ns, event.event_type, event.context, metadata)
-
-
-def repeated_events(events: Iterable[EventRecord], known: Iterable[EventRecord] = ()) -> set[int]:
-    """Positions (in ``events``) of events equal to an earlier one or to one in ``known``."""
-    seen = {event_key(event) for event in known}
-    repeated: set[int] = set()
-    for position, event in enumerate(events):
-        key = event_key(event)
-        if key in seen:
-            repeated.add(position)
+def repeated_events(
+    times: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.int64],
+    is_event: npt.NDArray[np.bool_],
+    known: int = 0,
+) -> npt.NDArray[np.bool_]:
+    """Rows that are events equal to an earlier event row: the same time and the same
+    duplicate key (the record's bytes, ``event_table.duplicate_key``). Rows
+    ``< known`` are already loaded: compared against, never marked. O(n) when no two
+    events share a time."""
+    repeated = np.zeros(len(times), dtype=bool)
+    candidates = _sharing_a_time(times, is_event)
+    seen: set[tuple[int, int]] = set()
+    for row, stamp, key in zip(
+        candidates.tolist(), times[candidates].tolist(), keys[candidates].tolist(), strict=True
+    ):
+        if (stamp, key) in seen:
+            repeated[row] = row >= known
         else:
-            seen.add(key)
+            seen.add((stamp, key))
     return repeated
 
 
@@ -71,10 +72,10 @@ def repeated_samples(
 
 
 def _sharing_a_time(
-    times: npt.NDArray[np.int64], is_sample: npt.NDArray[np.bool_]
+    times: npt.NDArray[np.int64], chosen: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.intp]:
-    """Sample rows, in row order, whose time another sample row also has."""
-    rows = np.flatnonzero(is_sample)
+    """Chosen rows, in row order, whose time another chosen row also has."""
+    rows = np.flatnonzero(chosen)
     stamps = times[rows]
     if len(stamps) < 2:
         return rows[:0]
@@ -89,29 +90,13 @@ def _sharing_a_time(
     return np.sort(rows[order[shared]])
 
 
-def rows_of(events: Sequence[EventRecord], positions: Iterable[int]) -> set[tuple[str, int]]:
-    """``(path, line)`` of the events at ``positions``: how their series rows are found."""
-    return {(events[p].path, events[p].line) for p in positions}
-
-
 def dropped_rows(
-    columns: Mapping[str, npt.NDArray[Any]],
-    paths: npt.NDArray[Any],
-    sample_code: int,
-    repeated: set[tuple[str, int]],
-    known: int = 0,
+    columns: Mapping[str, npt.NDArray[Any]], sample_code: int, known: int = 0
 ) -> npt.NDArray[np.bool_]:
-    """Every row to drop: repeated samples, and the rows of repeated events (by file and
-    line; ``paths`` is each row's file)."""
+    """Every row to drop: repeated samples and repeated events (rows ``< known`` are
+    compared against, never dropped)."""
+    times = columns["timestamp_ns"]
     is_sample = columns["etype"] == sample_code
-    drop = repeated_samples(columns["timestamp_ns"], columns, is_sample, known)
-    if repeated:
-        drop |= np.fromiter(
-            (
-                (path, int(line)) in repeated
-                for path, line in zip(paths, columns["line"], strict=True)
-            ),
-            bool,
-            len(drop),
-        )
+    drop = repeated_samples(times, columns, is_sample, known)
+    drop |= repeated_events(times, columns["key"], ~is_sample, known)
     return drop

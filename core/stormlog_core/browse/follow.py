@@ -263,11 +263,11 @@ class Follower:
                 session = self.dataset.session(session_id)
                 if session is None:
                     summary = self._manifest_summary(part.target, session_id)
-                    data, found = build_session(session_id, [part], summary, types["sample"])
+                    data, found = build_session(session_id, [part], summary, types)
                     self.dataset.sessions.append(data)
                     update.warnings += found
                 else:
-                    update.warnings += append_part(session, part, types["sample"])
+                    update.warnings += append_part(session, part, types)
         update.sessions = list(dict.fromkeys(update.sessions))
 
     def _manifest_summary(self, target: int, session_id: str) -> SessionSummary | None:
@@ -320,7 +320,7 @@ def _refresh_ooms(dataset: Dataset, session_ids: Sequence[str], roots: Sequence[
     yet (stormlog writes the bundle just after the OOM event)."""
     wanted = set(session_ids)
     grown = [s for s in dataset.sessions if s.session_id in wanted]
-    if not any(e.kind is EventKind.OOM for s in grown for e in s.events):
+    if not any(s.events.of_kind(EventKind.OOM).any() for s in grown):
         return
     if any(s.oom is None or s.oom.bundle is None for s in grown):
         dataset.bundles = find_bundles(roots)

@@ -7,15 +7,19 @@ must read again, and carries the records of files retention deleted across a rel
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
 
-from stormlog_core.browse.assemble import Part, duplicate_warning, time_backwards
-from stormlog_core.browse.chunks import EventRecord
-from stormlog_core.browse.dedupe import repeated_events, repeated_samples, rows_of
+from stormlog_core.browse.assemble import (
+    Part,
+    duplicate_warning,
+    event_table,
+    stop_times,
+    time_backwards,
+)
+from stormlog_core.browse.dedupe import repeated_events, repeated_samples
 from stormlog_core.browse.load_warnings import LoadWarning
 from stormlog_core.browse.series import Series, source_id
 from stormlog_core.browse.session_data import SessionData, reorder_tolerance_ns
@@ -27,17 +31,6 @@ def empty_session(summary: SessionSummary) -> SessionData:
     return SessionData(summary=summary, series=Series.empty())
 
 
-def _event_time(event: EventRecord) -> int:
-    return event.timestamp_ns
-
-
-def _merged(events: list[EventRecord], more: list[EventRecord]) -> list[EventRecord]:
-    """A new list of both, in time order (stable). Never sorted in place: the app's workers
-    may be reading the old list meanwhile, and a list being sorted looks empty to them.
-    Two sorted runs: the sort is linear."""
-    return sorted(events + more, key=_event_time)
-
-
 def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
     """Remove from ``part`` the records the session already has or that repeat in it
     (the rule a fresh load applies, so live and fresh agree)."""
@@ -46,26 +39,28 @@ def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[Lo
     if not len(times):
         return []
     low, high = int(times.min()), int(times.max())
-    events, stamp = session.events, _event_time  # sorted by time
-    first = bisect_left(events, low, key=stamp)
-    known_events = events[first : bisect_right(events, high, key=stamp)]
-    repeated = rows_of(part.events, repeated_events(part.events, known_events))
-    part.events = [e for e in part.events if (e.path, e.line) not in repeated]
     known = session.series.window(low, high)
+    events = session.events
+    first = int(np.searchsorted(events.times, low, "left"))
+    last = int(np.searchsorted(events.times, high, "right"))
+    known_keys = events.columns["key"][first:last]
     is_sample = np.concatenate([known.is_sample, columns["etype"] == sample_code])
     merged_times = np.concatenate([known.timestamp_ns, times])
     values = {name: np.concatenate([known.values[name], columns[name]]) for name in SERIES_FIELDS}
     drop = repeated_samples(merged_times, values, is_sample, len(known))[len(known) :]
-    if repeated:
-        drop |= np.fromiter(((part.path, int(n)) in repeated for n in columns["line"]), bool)
+    event_times = np.concatenate([events.times[first:last], times])
+    keys = np.concatenate([known_keys, columns["key"]])
+    is_event = np.concatenate([np.ones(len(known_keys), bool), columns["etype"] != sample_code])
+    drop |= repeated_events(event_times, keys, is_event, len(known_keys))[len(known_keys) :]
     if drop.any():
         part.columns = {name: column[~drop] for name, column in columns.items()}
     where = lambda row: (part.path, int(columns["line"][row]))  # noqa: E731
     return duplicate_warning(drop, where, session.session_id)
 
 
-def append_part(session: SessionData, part: Part, sample_code: int) -> list[LoadWarning]:
+def append_part(session: SessionData, part: Part, types: dict[str, int]) -> list[LoadWarning]:
     """Add one file's new rows to a session; warn when they go back in time or repeat."""
+    sample_code = types["sample"]
     warnings = _drop_repeats(session, part, sample_code)
     columns = part.columns
     order = np.argsort(columns["timestamp_ns"], kind="stable")
@@ -88,17 +83,17 @@ def append_part(session: SessionData, part: Part, sample_code: int) -> list[Load
             np.full(len(times), source_id(part.path), dtype=np.int32),
         )
     )
-    if part.events:
-        session.events = _merged(session.events, part.events)
+    sources = np.full(len(times), source_id(part.path), dtype=np.int32)
+    added = event_table(session.session_id, columns, sources, sample_code, types)
+    if len(added):  # a new table: the app's workers may be reading the old one
+        session.events = session.events.merged(added.sorted())
     versions = set(session.schema_versions) | {int(v) for v in np.unique(columns["version"])}
     session.schema_versions = sorted(versions)
     if part.path not in session.sources:
         session.sources = [*session.sources, part.path]  # what an export reads again
     session.last_write_ns = max(session.last_write_ns or 0, part.mtime_ns) or None
-    if session.summary.source == "inferred" and any(e.event_type == "stop" for e in part.events):
-        status, ended = status_from_stops(
-            [e.timestamp_ns for e in session.events if e.event_type == "stop"]
-        )
+    if session.summary.source == "inferred" and stop_times(added):
+        status, ended = status_from_stops(stop_times(session.events))
         session.summary = replace(session.summary, status=status, ended_at_ns=ended)
     return warnings
 
@@ -107,7 +102,7 @@ def drop_files(session: SessionData, paths: Collection[str]) -> None:
     """Take the records of the files ``paths`` out of ``session``."""
     ids = np.array([source_id(path) for path in paths], dtype=np.int32)
     session.series = session.series.select(~np.isin(session.series.source, ids))
-    session.events = [event for event in session.events if event.path not in paths]
+    session.events = session.events.take(~np.isin(session.events.columns["source"], ids))
 
 
 def only_files(session: SessionData, paths: Collection[str]) -> SessionData | None:
@@ -115,7 +110,7 @@ def only_files(session: SessionData, paths: Collection[str]) -> SessionData | No
     it has none)."""
     ids = np.array([source_id(path) for path in paths], dtype=np.int32)
     rows = np.isin(session.series.source, ids)
-    events = [event for event in session.events if event.path in paths]
+    events = session.events.take(np.isin(session.events.columns["source"], ids))
     if not rows.any() and not events:
         return None
     return replace(session, series=session.series.select(rows), events=events)
@@ -125,6 +120,6 @@ def graft(session: SessionData, kept: SessionData) -> None:
     """Add the records of ``kept`` (from :func:`only_files`) back into ``session``."""
     session.series.append(kept.series)
     if kept.events:
-        session.events = _merged(session.events, kept.events)
+        session.events = session.events.merged(kept.events)
     session.sources = list(dict.fromkeys([*kept.sources, *session.sources]))
     session.schema_versions = sorted(set(session.schema_versions) | set(kept.schema_versions))

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from stormlog_core.browse.chunks import EventRecord
+import numpy as np
+
+from stormlog_core.browse.event_record import EventRecord
+from stormlog_core.browse.event_table import EventTable
 from stormlog_core.io.files import read_limited
 from stormlog_core.schema.taxonomy import EventKind
 from stormlog_core.schema.units import format_bytes
@@ -156,16 +159,17 @@ def _bundle_dirs(root: Path, depth: int) -> Iterable[Path]:
 
 
 def session_oom(
-    events: Sequence[EventRecord],
+    events: EventTable,
     session_id: str,
     pid: int | None,
     host: str | None,
     bundles: Sequence[OomBundle],
 ) -> OomReport | None:
     """The first OOM event of a session, with the message and bundle of its bundle."""
-    first = next((event for event in events if event.kind is EventKind.OOM), None)
-    if first is None:
+    rows = np.flatnonzero(events.of_kind(EventKind.OOM))
+    if not len(rows):
         return None
+    first = events.record(int(rows[0]))
     bundle = _bundle_for(first, session_id, pid, host, bundles)
     message = (bundle.message if bundle else None) or _event_message(first)
     requested, free = oom_sizes(message)

@@ -21,7 +21,15 @@ from stormlog_core.browse.chunks import ExtractedRows, ParsedChunk, finish_chunk
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.io import jsonio
 from stormlog_core.io.documents import json_records
-from stormlog_core.io.lines import BOM, Buffer, LineIndex, is_ascii, last_newline, max_line_bytes
+from stormlog_core.io.lines import (
+    BOM,
+    Buffer,
+    LineIndex,
+    RowLines,
+    is_ascii,
+    last_newline,
+    max_line_bytes,
+)
 from stormlog_core.schema.convert import browser_event_from_record
 from stormlog_core.schema.row_checks import INT64_MAX, RANGE_CHECKED, RowColumns, suspect_rows
 from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
@@ -154,13 +162,15 @@ def parse_jsonl(
     path: str,
     hint: str,
     first_line: int = 1,
+    offset: int = 0,
     final: bool = True,
     report_empty: bool = False,
 ) -> ParsedChunk:
     """Parse JSONL bytes. ``final=False`` leaves an unterminated last line unconsumed.
 
-    ``first_line`` is the line number of the first byte (for appended ranges); ``hint`` is
-    the session id of records that carry none (the segment's manifest session).
+    ``first_line`` is the line number of the first byte and ``offset`` its byte offset in
+    the file (for appended ranges); ``hint`` is the session id of records that carry none
+    (the segment's manifest session).
     """
     warnings: list[LoadWarning] = []
     skip = 0
@@ -186,8 +196,9 @@ def parse_jsonl(
     whole_file = first_line == 1 and (final or report_empty)
     if whole_file and not len(rows) and not warnings and not bytes(data).strip():
         warnings.append(_no_records(bytes(data), path))
+    source = RowLines(lines, numbers - first_line, bytes(tail), offset + skip, offset + end)
     return finish_chunk(
-        rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings
+        rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings, source
     )
 
 
@@ -217,7 +228,6 @@ def _complete_rows(
         warnings += problems
         return rows, np.array(numbers, dtype=np.int64)
     suspects = np.flatnonzero(suspect_rows(typed, found, line_of=lines.get))
-    _read_event_metadata(typed, found, lines)
     if not len(suspects):
         return ExtractedRows(typed, found), numbers_array
     keep = np.ones(len(typed), dtype=bool)
@@ -243,14 +253,6 @@ def _with_metadata(row: Any, line: bytes) -> SimpleNamespace:
     full = SimpleNamespace(**msgspec.structs.asdict(row))
     full.metadata = ANY_JSON.decode(line).get("metadata")
     return full
-
-
-def _read_event_metadata(rows: list[Any], found: RowColumns, lines: LineIndex) -> None:
-    """Replace every non-sample typed row by one that carries its metadata."""
-    types = found.texts["event_type"]
-    for index, event_type in enumerate(types):
-        if event_type != "sample":
-            rows[index] = _with_metadata(rows[index], lines.get(index))
 
 
 def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:

@@ -84,6 +84,7 @@ def _read_file(task: FileTask) -> FileResult:
             path=task.path,
             hint=task.hint,
             first_line=task.first_line,
+            offset=task.offset,
             final=task.final,
             report_empty=not task.segment,  # a followed file empty from its start: say so
         )

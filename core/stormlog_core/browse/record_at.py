@@ -116,3 +116,30 @@ def _parsed(name: str, line: int, raw: bytes) -> RecordLine:
     except (ValueError, RecursionError) as error:
         return RecordLine(name, line, text, problem=f"line {line} is not valid JSON: {error}")
     return RecordLine(name, line, text, record)
+
+
+def read_line_at(path: str | Path, offset: int, limit: int | None = None) -> Any:
+    """The JSON value on the line that starts at byte ``offset`` of ``path``, or None when
+    it cannot be read (gone, too long, not JSON). For a shown event's full record."""
+    limit = max_line_bytes() if limit is None else limit
+    try:
+        with open_regular(path) as handle:
+            handle.seek(offset)
+            kept = bytearray()
+            while len(kept) <= limit:
+                chunk = handle.read(min(CHUNK_BYTES, limit + 1 - len(kept)) or 1)
+                if not chunk:
+                    break
+                end = chunk.find(b"\n")
+                if end >= 0:
+                    kept += chunk[:end]
+                    break
+                kept += chunk
+    except (OSError, NotRegularFile):
+        return None
+    if len(kept) > limit:
+        return None
+    try:
+        return json.loads(bytes(kept).removeprefix(BOM).decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
+        return None

@@ -20,11 +20,21 @@ if TYPE_CHECKING:  # numpy.typing costs import time; only the type checker needs
 SERIES_FIELDS = COUNTERS
 
 _SOURCE_IDS: dict[str, int] = {}
+_SOURCE_PATHS: list[str] = []
 
 
 def source_id(path: str) -> int:
     """A small number for a file path, the same for the life of the process."""
-    return _SOURCE_IDS.setdefault(path, len(_SOURCE_IDS))
+    found = _SOURCE_IDS.get(path)
+    if found is None:
+        found = _SOURCE_IDS[path] = len(_SOURCE_PATHS)
+        _SOURCE_PATHS.append(path)
+    return found
+
+
+def source_path(source: int) -> str:
+    """The file path of a :func:`source_id` (``""`` for -1, unknown)."""
+    return _SOURCE_PATHS[source] if 0 <= source < len(_SOURCE_PATHS) else ""
 
 
 class Series:

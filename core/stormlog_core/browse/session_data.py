@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from stormlog_core.browse.chunks import EventRecord
+from stormlog_core.browse.event_record import EventRecord
+from stormlog_core.browse.event_table import EventTable
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.oom import OomReport
 from stormlog_core.browse.rollups import Coverage
@@ -54,7 +55,8 @@ class SessionData:
 
     summary: SessionSummary
     series: Series
-    events: list[EventRecord] = field(default_factory=list)
+    #: The non-sample events, as columns in time order (a list of records is converted).
+    events: EventTable = field(default_factory=EventTable)
     sources: list[str] = field(default_factory=list)
     schema_versions: list[int] = field(default_factory=list)
     sampling_interval_ms: int = 0
@@ -68,6 +70,11 @@ class SessionData:
     oom: OomReport | None = None
     #: How much of the session's sink history is on disk (None: not from a sink).
     coverage: Coverage | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.events, EventTable):
+            records: list[EventRecord] = list(self.events)
+            self.events = EventTable.from_records(records)
 
     #: The status shown for a session that ran out of memory, whatever its writer said.
     OOM_STATUS: ClassVar[str] = "OOM"

@@ -97,3 +97,43 @@ def last_newline(view: memoryview) -> int:
             return start + found
         stop = start
     return -1
+
+
+class RowLines:
+    """Where each accepted row's line is: its bytes and its offset in the file."""
+
+    def __init__(
+        self,
+        lines: LineIndex,
+        indexes: npt.NDArray[np.int64],
+        tail: bytes,
+        base: int,
+        tail_offset: int,
+    ) -> None:
+        self._lines, self._indexes, self._tail = lines, indexes, tail
+        self._base, self._tail_offset = base, tail_offset
+
+    def _spans(
+        self, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Start and end (in the buffer of complete lines) of each row's line, and which
+        rows are the unterminated tail instead."""
+        ends = self._lines.ends
+        index = self._indexes[rows]
+        in_tail = index >= len(ends)
+        index = np.where(in_tail, 0, index)
+        starts: npt.NDArray[np.int64] = np.where(index == 0, 0, ends[np.maximum(index - 1, 0)] + 1)
+        stops: npt.NDArray[np.int64] = ends[index] if len(ends) else np.zeros(len(index), np.int64)
+        return starts, stops, in_tail
+
+    def offsets(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Byte offset in the file of each row's line."""
+        starts, _, in_tail = self._spans(rows)
+        return np.where(in_tail, self._tail_offset, self._base + starts)
+
+    def lines(self, rows: npt.NDArray[np.int64]) -> list[bytes]:
+        """Each row's line, without its newline."""
+        starts, stops, in_tail = self._spans(rows)
+        data = self._lines.data
+        spans = zip(starts.tolist(), stops.tolist(), in_tail.tolist(), strict=True)
+        return [self._tail if tail else bytes(data[start:stop]) for start, stop, tail in spans]

@@ -106,8 +106,12 @@ def is_degradation(kind: EventKind, event_type: str, metadata: Mapping[str, Any]
     return kind is EventKind.COLLECTOR and event_type.strip().lower() == "collector_degraded"
 
 
+#: Kinds that never count as alerts, whatever their severity.
+NEVER_ALERTS: Final = (EventKind.COLLECTOR, EventKind.SAMPLE)
+
+
 def alert_severity(kind: EventKind, severity: str) -> str | None:
     """The severity an event counts under as an alert (OOMs are errors), or None."""
-    if kind in (EventKind.COLLECTOR, EventKind.SAMPLE):
+    if kind in NEVER_ALERTS:
         return None
     return severity if severity in ALERT_SEVERITIES else None

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from stormlog_core.analysis.job_stats import JobStats, all_job_stats, job_stats
 from stormlog_core.analysis.jobs import group_jobs
 from stormlog_core.analysis.rank_stats import rank_stats, robust_slope
-from stormlog_core.browse.chunks import EventRecord
 from stormlog_core.browse.dataset import load_dataset
+from stormlog_core.browse.event_record import EventRecord
+from stormlog_core.browse.event_table import EventTable
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
@@ -70,7 +71,12 @@ def _session_from_records(records: list[dict[str, Any]], clock_shift_ns: int = 0
         first["world_size"],
     )
     series = Series(times, values, is_sample)
-    return SessionData(summary, series, events, sampling_interval_ms=last["sampling_interval_ms"])
+    return SessionData(
+        summary,
+        series,
+        EventTable.from_records(events),
+        sampling_interval_ms=last["sampling_interval_ms"],
+    )
 
 
 def _in_memory_job(spec: JobSpec, shifts: dict[int, int] | None = None) -> JobStats:
@@ -117,7 +123,9 @@ def _flat_session(rank: int, level: float, noise: float, seed: int, job: str = "
     values["device_total_bytes"] = np.full(300, 80.0 * GiB)
     summary = SessionSummary(f"s{rank}", "completed", int(times[0]), int(times[-1]), "h", 1, job)
     summary = replace(summary, rank=rank, world_size=8)
-    return SessionData(summary, Series(times, values, np.ones(300, dtype=bool)), [], [], [1], 500)
+    return SessionData(
+        summary, Series(times, values, np.ones(300, dtype=bool)), EventTable(), [], [1], 500
+    )
 
 
 # --- the acceptance cases ----------------------------------------------------------------
@@ -247,13 +255,15 @@ def test_oom_events_are_counted_by_type_and_by_metadata() -> None:
         severity = severity_of(kind, metadata)
         return EventRecord("s0", 10**18, kind, severity, None, metadata, 0, "m", 1, 0.0, 0.0)
 
-    session.events = [
-        event("oom", {}),
-        event("error", {"oom_reason": "CUDA out of memory"}),
-        event("error", {}),
-        event("critical", {}),
-        event("collector_degraded", {"collector_transition": "degraded"}),
-    ]
+    session.events = EventTable.from_records(
+        [
+            event("oom", {}),
+            event("error", {"oom_reason": "CUDA out of memory"}),
+            event("error", {}),
+            event("critical", {}),
+            event("collector_degraded", {"collector_transition": "degraded"}),
+        ]
+    )
     job = group_jobs([session])[0]
     stats = rank_stats(job.ranks[0])
     assert stats.oom_events == 2
