@@ -33,11 +33,12 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import make_mix  # noqa: E402
 from make_sinks import DEFAULT_OUT, RANKS, ensure_job  # noqa: E402
 
 PROBES = BENCH / "probes.py"
 PY = sys.executable
-MEASUREMENTS = ("load", "process", "compat", "downsample", "summary")
+MEASUREMENTS = ("load", "process", "summary-json", "compat", "downsample", "summary")
 #: Ours is repeated while the runs so far took less than this many seconds in total.
 CHEAP_SECONDS = 30.0
 
@@ -61,13 +62,18 @@ class Context:
 
     quick: bool
     out: Path
+    #: Jobs with stormlog's record mix, written by its sink (else the simulator's jobs).
+    mix: bool = True
     rows: list[Row] = field(default_factory=list)
     _jobs: dict[str, Path] = field(default_factory=dict)
     _references: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def job(self, size: str) -> Path:
         if size not in self._jobs:
-            self._jobs[size] = ensure_job(size, self.out)
+            if self.mix:
+                self._jobs[size] = make_mix.ensure_job(f"mix-{size}", self.out)
+            else:
+                self._jobs[size] = ensure_job(size, self.out)
         return self._jobs[size]
 
     def rank_dirs(self, size: str) -> list[str]:
@@ -247,6 +253,42 @@ def measure_process(ctx: Context) -> None:
     ctx.rows.append(_speedup_row("load 100k: whole process", ours, ref, 10))
 
 
+def measure_summary_json(ctx: Context) -> None:
+    """f. ``stormlog-tui --summary --json JOB`` as a whole process (workers included) vs
+    a whole process loading every rank dir with stormlog 0.3.9's load_telemetry_sessions."""
+    targets = {"100k": (10.0, 0.2), "1m": (25.0, 0.1)}
+    script = _console_script()
+    if script is None:
+        ctx.rows.append(Row("summary --json", "-", "-", "-", "-", None, "no console script"))
+        return
+    for size in ["100k"] if ctx.quick else ["100k", "1m"]:
+        job = str(ctx.job(size))
+        ref_code = (
+            "from pathlib import Path; from stormlog.telemetry import load_telemetry_sessions; "
+            f"[load_telemetry_sessions(p) for p in sorted(Path({job!r}).glob('rank-*'))]"
+        )
+        print(f"[summary-json] {script} --summary --json {job} vs stormlog 0.3.9 ...")
+        runs = [run_process([script, "--summary", "--json", job]) for _ in range(3)]
+        ours = statistics.median(run[0] for run in runs)
+        ours_peak = max(run[2] for run in runs)
+        ref, _, ref_peak = run_process(_python_c(ref_code))
+        print(f"    ours {[round(r[0], 3) for r in runs]} s, reference {ref:.3f} s")
+        speed, memory = targets[size]
+        ctx.rows.append(_speedup_row(f"summary --json {size}: whole process", ours, ref, speed))
+        fraction = ours_peak / max(ref_peak, 1)
+        ctx.rows.append(
+            Row(
+                f"summary --json {size}: peak memory",
+                _mib(ours_peak),
+                _mib(ref_peak),
+                f"{fraction:.3f}",
+                f"<= {memory:.3f}",
+                fraction <= memory,
+                "sampled RSS of the whole process tree (workers included), every 50 ms",
+            )
+        )
+
+
 def measure_compat(ctx: Context) -> None:
     """c. Seed-compatible load_telemetry_sessions per rank dir; results must be identical."""
     for size in ["100k"] if ctx.quick else ["100k", "1m"]:
@@ -317,6 +359,7 @@ def measure_summary(ctx: Context) -> None:
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "load": measure_load,
     "process": measure_process,
+    "summary-json": measure_summary_json,
     "compat": measure_compat,
     "downsample": measure_downsample,
     "summary": measure_summary,
@@ -353,14 +396,20 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", default=[], metavar="NAME", help=", ".join(MEASUREMENTS)
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where jobs are cached")
+    parser.add_argument(
+        "--simulated",
+        action="store_true",
+        help="the simulator's sample-heavy jobs (make_sinks.py) instead of stormlog's mix",
+    )
     args = parser.parse_args(argv)
     only = [name for value in args.only for name in value.split(",") if name]
     unknown = sorted(set(only) - set(MEASUREMENTS))
     if unknown:
         parser.error(f"unknown measurement(s): {', '.join(unknown)}")
-    ctx = Context(quick=args.quick, out=args.out)
+    ctx = Context(quick=args.quick, out=args.out, mix=not args.simulated)
     started = time.perf_counter()
     mode = "quick (100k)" if args.quick else "full (100k and 1M)"
+    mode += ", simulated jobs" if args.simulated else ", stormlog's record mix (make_mix.py)"
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {mode}")
     for name in MEASUREMENTS:
         if not only or name in only:

@@ -1,10 +1,10 @@
 """The event columns of a parsed chunk, read from the lines in the parsing pass.
 
-The non-sample lines of a buffer are decoded once more, in one msgspec call over all of
-them, for the few metadata fields ``schema.event_fields`` reads (everything else is
-skipped unread); the facts are worked out once per distinct (type, context, fields). Rows
-that went through the exact path carry their metadata already and are taken as they are;
-if the typed decoder refuses a line, the lines are read whole, one by one.
+The row decoder already read the few metadata fields ``schema.event_fields`` uses (the rest
+of the metadata is skipped unread, see ``schema.rows.EventMetadata``); here the facts are
+worked out once per distinct (type, context, fields), and each line's duplicate key is
+its checksum, taken on the buffer without copying the line. Rows that went through the
+exact path carry their metadata as a dict and are taken as they are.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from stormlog_core.schema.event_fields import (
     EventFields,
     event_fields,
     phase_scope_ids,
-    scope_texts,
+    text_or_none,
 )
-from stormlog_core.schema.rows import ANY_JSON
+from stormlog_core.schema.rows import SCOPE_FIELDS, EventMetadata
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -32,20 +32,17 @@ if TYPE_CHECKING:
     from stormlog_core.io.lines import RowLines
 
 
-#: The metadata fields the browser reads; the rest of the object is skipped.
-_Metadata: Any = msgspec.defstruct(
-    "_Metadata", [(name, Any, msgspec.UNSET) for name in METADATA_FIELDS], gc=False
-)
-_FieldLine: Any = msgspec.defstruct("_FieldLine", [("metadata", _Metadata)], gc=False)
-_FIELD_LINES = msgspec.json.Decoder(_FieldLine)
+def _set_fields(struct: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: value for name in names if (value := getattr(struct, name)) is not msgspec.UNSET}
 
 
 def _present(metadata: Any) -> dict[str, Any]:
-    return {
-        name: value
-        for name in METADATA_FIELDS
-        if (value := getattr(metadata, name)) is not msgspec.UNSET
-    }
+    """The metadata fields a line has, as a mapping (its scope one too)."""
+    found = _set_fields(metadata, METADATA_FIELDS)
+    scope = found.get("phase_scope")
+    if scope is not None:
+        found["phase_scope"] = _set_fields(scope, SCOPE_FIELDS)
+    return found
 
 
 _ALL_FIELDS = attrgetter(*METADATA_FIELDS)
@@ -62,9 +59,9 @@ class _FieldsMemo:
     def fields(self, event_type: str, context: str | None, meta: Any) -> EventFields:
         values = _ALL_FIELDS(meta)
         scope = values[_SCOPE]
-        if isinstance(scope, dict):
-            path = scope.get("path")
-            shape: Any = tuple(path) if isinstance(path, list) else ("", scope.get("name"))
+        if scope is not None and scope is not msgspec.UNSET:
+            path = scope.path
+            shape: Any = tuple(path) if isinstance(path, list) else ("", path, scope.name)
             values = (*values[:_SCOPE], shape, *values[_SCOPE + 1 :])
         key = (event_type, context, values)
         try:
@@ -92,33 +89,22 @@ def event_columns(
             metadata = metadata if isinstance(metadata, dict) else {}
             builder.add_record(row, record.event_type, record.context, metadata)
         return builder
-    lines = source.lines(chosen)
+    keys = source.each_line(chosen, duplicate_key)
     offsets = source.offsets(chosen).tolist()
     typed: list[int] = []
     for position, row in enumerate(chosen.tolist()):
         record = rows[row]
         metadata = getattr(record, "metadata", None)
-        if isinstance(metadata, dict):  # the exact path read it already
-            fields = event_fields(record.event_type, metadata, record.context)
-            builder.add(
-                row,
-                record.context,
-                fields,
-                line_key(lines[position]),
-                offsets[position],
-                None,
-                phase_scope_ids(metadata),
-            )
-        else:
+        if isinstance(metadata, EventMetadata):
             typed.append(position)
+            continue
+        metadata = metadata if isinstance(metadata, dict) else {}  # the exact path's
+        fields = event_fields(record.event_type, metadata, record.context)
+        scope = phase_scope_ids(metadata)
+        builder.add(row, record.context, fields, keys[position], offsets[position], None, scope)
     if typed:
-        _add_typed(builder, rows, chosen, typed, lines, offsets)
+        _add_typed(builder, rows, chosen, typed, keys, offsets)
     return builder
-
-
-def line_key(line: bytes) -> int:
-    """The duplicate key of a record read from a line: the line's bytes (see ``dedupe``)."""
-    return duplicate_key(line)
 
 
 def _add_typed(
@@ -126,30 +112,16 @@ def _add_typed(
     rows: Sequence[Any],
     chosen: npt.NDArray[np.intp],
     typed: list[int],
-    lines: list[bytes],
+    keys: list[int],
     offsets: list[int],
 ) -> None:
-    """Typed rows (their metadata skipped): the fields read from all their lines at once."""
-    mine = [lines[position] for position in typed]
-    try:
-        metas = [item.metadata for item in _FIELD_LINES.decode_lines(b"\n".join(mine))]
-    except (msgspec.MsgspecError, RecursionError):  # one by one, whole
-        for position, line in zip(typed, mine, strict=True):
-            whole = ANY_JSON.decode(line)
-            metadata = whole.get("metadata") if isinstance(whole, dict) else None
-            record = rows[int(chosen[position])]
-            metadata = metadata if isinstance(metadata, dict) else {}
-            fields = event_fields(record.event_type, metadata, record.context)
-            scope = phase_scope_ids(metadata)
-            key = line_key(line)
-            builder.add(
-                int(chosen[position]), record.context, fields, key, offsets[position], None, scope
-            )
-        return
+    """Typed rows, whose metadata fields the row decoder read: the facts once per distinct
+    (type, context, fields), the rest in lists."""
     memo = _FieldsMemo().fields
     picked = chosen[typed].tolist()
     records = [rows[row] for row in picked]
     contexts = [record.context for record in records]
+    metas = [record.metadata for record in records]
     facts = [
         memo(record.event_type, context, meta)
         for record, context, meta in zip(records, contexts, metas, strict=True)
@@ -157,8 +129,19 @@ def _add_typed(
     scopes: list[str | None] = []
     threads: list[str | None] = []
     for meta in metas:
-        scope_id, thread = scope_texts(meta.phase_scope)
-        scopes.append(scope_id)
-        threads.append(thread)
-    keys = list(map(line_key, mine))
-    builder.add_many(picked, contexts, facts, keys, [offsets[p] for p in typed], scopes, threads)
+        scope = meta.phase_scope
+        if scope is None or scope is msgspec.UNSET:
+            scopes.append(None)
+            threads.append(None)
+        else:
+            scopes.append(text_or_none(scope.scope_id))
+            threads.append(text_or_none(scope.thread_name))
+    builder.add_many(
+        picked,
+        contexts,
+        facts,
+        [keys[p] for p in typed],
+        [offsets[p] for p in typed],
+        scopes,
+        threads,
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
@@ -32,7 +31,7 @@ from stormlog_core.io.lines import (
 )
 from stormlog_core.schema.convert import browser_event_from_record
 from stormlog_core.schema.row_checks import INT64_MAX, RANGE_CHECKED, RowColumns, suspect_rows
-from stormlog_core.schema.rows import ANY_JSON, ROWS, Row
+from stormlog_core.schema.rows import ROWS, Row
 from stormlog_core.schema.sessions import SessionSummary, summary_from_manifest_entry
 
 if TYPE_CHECKING:
@@ -133,8 +132,6 @@ def _one_row(line: bytes, path: str, number: int, hint: str, torn: bool) -> Any 
         row: Any = ROWS.decode(line)
         if suspect_rows([row], line_of=_constant(line))[0]:
             raise ValueError("needs the exact path")
-        if row.event_type != "sample":
-            row = _with_metadata(row, line)
         return row
     except (msgspec.MsgspecError, ValueError, OverflowError, IndexError, RecursionError):
         return _generic(line, path, number, hint, torn)
@@ -246,13 +243,6 @@ def _complete_rows(
 def _constant(line: bytes) -> Callable[[int], bytes]:
     """``line_of`` for a single row."""
     return lambda _index: line
-
-
-def _with_metadata(row: Any, line: bytes) -> SimpleNamespace:
-    """A typed row with its metadata read from the line (events need it; samples not)."""
-    full = SimpleNamespace(**msgspec.structs.asdict(row))
-    full.metadata = ANY_JSON.decode(line).get("metadata")
-    return full
 
 
 def parse_json_document(data: bytes, *, path: str, hint: str) -> ParsedChunk:

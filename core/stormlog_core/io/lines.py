@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import numpy as np
 
@@ -27,6 +28,7 @@ def max_line_bytes() -> int:
 BOM: Final = b"\xef\xbb\xbf"
 
 Buffer = bytes | memoryview
+T = TypeVar("T")
 
 
 def newline_offsets(data: Buffer, step: int = 1 << 18) -> npt.NDArray[np.int64]:
@@ -130,6 +132,13 @@ class RowLines:
         """Byte offset in the file of each row's line."""
         starts, _, in_tail = self._spans(rows)
         return np.where(in_tail, self._tail_offset, self._base + starts)
+
+    def each_line(self, rows: npt.NDArray[Any], apply: Callable[[Buffer], T]) -> list[T]:
+        """``apply`` on each row's line (a view of the buffer: it is not copied)."""
+        starts, stops, in_tail = self._spans(rows)
+        view = memoryview(self._lines.data)
+        spans = zip(starts.tolist(), stops.tolist(), in_tail.tolist(), strict=True)
+        return [apply(self._tail if tail else view[start:stop]) for start, stop, tail in spans]
 
     def lines(self, rows: npt.NDArray[np.int64]) -> list[bytes]:
         """Each row's line, without its newline."""

@@ -91,9 +91,13 @@ def collector_health(kind: EventKind, event_type: str, metadata: Mapping[str, An
     return HEALTH_DEGRADED if unhealthy or partial is True else HEALTH_OK
 
 
-def _scope_text(scope: Any, key: str) -> str | None:
-    value = scope.get(key) if isinstance(scope, Mapping) else None
+def text_or_none(value: Any) -> str | None:
+    """A metadata value taken as a text: only a string is one."""
     return value if isinstance(value, str) else None
+
+
+def _scope_text(scope: Any, key: str) -> str | None:
+    return text_or_none(scope.get(key) if isinstance(scope, Mapping) else None)
 
 
 def scope_texts(scope: Any) -> tuple[str | None, str | None]:

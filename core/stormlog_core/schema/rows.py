@@ -1,6 +1,7 @@
 """The typed msgspec shapes of a record, for decoding whole JSONL buffers in one call.
 
-``Row`` is a v2/v3/v4 record whose sample metadata is skipped unread; ``CompatRow`` keeps
+``Row`` is a v2/v3/v4 record whose metadata is read only for the fields the browser keeps
+(``EventMetadata``); ``CompatRow`` keeps
 the metadata as a dict (the seed-compatible API needs it); ``CapabilityLine`` reads only a
 v4 record's ``memory_capabilities``.
 """
@@ -11,6 +12,7 @@ from typing import Annotated, Any, Final, Optional
 
 import msgspec
 
+from stormlog_core.schema.event_fields import METADATA_FIELDS
 from stormlog_core.schema.fields import (
     CAPABILITY_FLAG_FIELDS,
     CAPABILITY_TEXT_FIELDS,
@@ -23,7 +25,24 @@ NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class SkippedObject(msgspec.Struct, gc=False):
-    """Any JSON object, skipped unread (a sample's metadata is not needed)."""
+    """Any JSON object, skipped unread."""
+
+
+#: The parts of ``phase_scope`` the browser reads (it must be an object, or null).
+SCOPE_FIELDS: Final = ("path", "name", "scope_id", "thread_name")
+EventScope: Any = msgspec.defstruct(
+    "EventScope", [(name, Any, msgspec.UNSET) for name in SCOPE_FIELDS], gc=False
+)
+#: The metadata fields the browser reads (``event_fields.METADATA_FIELDS``); the rest of
+#: the object is skipped unread. A field the record lacks is ``msgspec.UNSET``.
+EventMetadata: Any = msgspec.defstruct(
+    "EventMetadata",
+    [
+        (name, Optional[EventScope] if name == "phase_scope" else Any, msgspec.UNSET)  # noqa: UP045
+        for name in METADATA_FIELDS
+    ],
+    gc=False,
+)
 
 
 #: Types of the record fields that are not counters (counters: see ``_counter_type``).
@@ -71,8 +90,9 @@ def _record_struct(name: str, metadata_type: Any) -> Any:
     return msgspec.defstruct(name, fields, forbid_unknown_fields=True, gc=False)
 
 
-#: The typed shape of a v2/v3/v4 record; anything else fails decoding.
-Row: Any = _record_struct("Row", SkippedObject)
+#: The typed shape of a v2/v3/v4 record (with the metadata fields the browser reads);
+#: anything else fails decoding.
+Row: Any = _record_struct("Row", EventMetadata)
 #: The same with its metadata as a dict (the seed-compatible API needs every record's).
 CompatRow: Any = _record_struct("CompatRow", dict[str, Any])
 
