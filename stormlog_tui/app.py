@@ -33,6 +33,7 @@ from stormlog_tui.config import Settings
 from stormlog_tui.live import LiveEvent, LiveFollower
 from stormlog_tui.messages import (
     DatasetLoaded,
+    DatasetPlanned,
     DatasetUpdated,
     ExportFinished,
     HostsChanged,
@@ -176,12 +177,15 @@ class StormlogApp(App[None]):
     def _load(self) -> None:
         worker = get_current_worker()
 
-        def progress(done: int, total: int) -> None:
+        def post(message: LoadProgress | DatasetPlanned) -> None:
             if not worker.is_cancelled:
-                self.post_message(LoadProgress(done, total))
+                self.post_message(message)
 
         try:
-            dataset = self.follower.load(progress=progress)
+            dataset = self.follower.load(
+                progress=lambda done, total: post(LoadProgress(done, total)),
+                planned=lambda preview: post(DatasetPlanned(preview)),
+            )
         except CancelledError:  # the program ends (the mirror's sync was stopped)
             return
         except Exception as error:  # a bug, not bad input: say so, never a traceback
@@ -195,8 +199,13 @@ class StormlogApp(App[None]):
         if isinstance(screen, SessionsScreen):
             screen.show_progress(message.done, message.total)
 
+    def on_dataset_planned(self, message: DatasetPlanned) -> None:
+        """Show the sessions the manifests list while their files are read (first load)."""
+        if self.shown is None:
+            self._show(Shown(message.dataset, PREVIEW_MODE, self.clock()))
+
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
-        first = self.shown is None
+        first = self.shown is None or self.shown.mode == PREVIEW_MODE
         following = self.follow if self.follow is not None else self.follower.following()
         self._show(
             Shown(message.dataset, "● live, loaded" if following else "loaded", self.clock())
@@ -299,6 +308,10 @@ class StormlogApp(App[None]):
             self.notify(f"export failed: {message.error}", severity="error")
         else:
             self.notify(f"exported {message.count:,} records to {message.path}", timeout=8)
+
+
+#: The mode of the sessions the manifests list before the first load finished.
+PREVIEW_MODE = "loading"
 
 
 def binding_ids() -> set[str]:

@@ -29,12 +29,20 @@ from stormlog_tui.widgets.sortable_table import Arranged
 
 
 class LoadProgress(Message):
-    """``done`` of ``total`` files are parsed."""
+    """``done`` of ``total`` bytes are parsed."""
 
     def __init__(self, done: int, total: int) -> None:
         super().__init__()
         self.done = done
         self.total = total
+
+
+class DatasetPlanned(Message):
+    """The sessions the manifests list, before any file is parsed (each ``loading``)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__()
+        self.dataset = dataset
 
 
 class DatasetLoaded(Message):

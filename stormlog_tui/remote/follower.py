@@ -24,9 +24,13 @@ class RemoteFollower(Follower):
         super().__init__(paths)
         self.mirror = mirror
 
-    def load(self, progress: Callable[[int, int], None] | None = None) -> Dataset:
+    def load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        planned: Callable[[Dataset], None] | None = None,
+    ) -> Dataset:
         self.mirror.sync()
-        dataset = super().load(progress)
+        dataset = super().load(progress, planned)
         self.mirror.add_warnings(dataset)
         return dataset
 

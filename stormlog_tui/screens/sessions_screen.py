@@ -64,10 +64,11 @@ class SessionsScreen(DataScreen):
         self.query_one(SessionsTable).focus()
 
     def show_progress(self, done: int, total: int) -> None:
-        """Advance the loading bar."""
+        """Advance the loading bar (``done`` of ``total`` bytes parsed)."""
         bar = self.query_one(ProgressBar)
         bar.display = True
         bar.update(total=max(total, 1), progress=done)
+        self.query_one(StatusLine).show_progress(done, total)
 
     # ------------------------------------------------------------------ data in
 
@@ -82,7 +83,8 @@ class SessionsScreen(DataScreen):
     def on_session_rows_ready(self, message: SessionRowsReady) -> None:
         shown = message.shown
         self.dataset = shown.dataset
-        self.query_one(ProgressBar).display = False
+        loading = any(session.loading for session in shown.dataset.sessions)
+        self.query_one(ProgressBar).display = loading  # the manifests' sessions, files unread
         self.query_one(SessionsTable).show(message.rows)
         panel = self.query_one(WarningsPanel)
         panel.show(shown.dataset.warnings)

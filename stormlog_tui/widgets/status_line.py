@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from stormlog_core.browse import Dataset
+from stormlog_core.browse import Dataset, format_bytes
 from stormlog_tui.remote.names import shown_text
 from stormlog_tui.view.literal import literal
 
@@ -46,10 +46,28 @@ class StatusLine(Static):
     hosts: tuple[str, ...] = ()
     _shown: tuple[Dataset, str, datetime] | None = None
 
+    #: How far the load is, while files are parsed (``loading 45% · 512.0 MiB of 1.1 GiB``).
+    progress: str = ""
+
     def show(self, dataset: Dataset, *, mode: str, at: datetime) -> None:
         """Show the summary of ``dataset``."""
         self._shown = (dataset, mode, at)
-        self.update(status_text(dataset, mode=mode, at=at, hosts=self.hosts))
+        if not any(session.loading for session in dataset.sessions):
+            self.progress = ""
+        text = status_text(dataset, mode=mode, at=at, hosts=self.hosts)
+        if self.progress:
+            text.append(f" · {self.progress}", style="bold")
+        self.update(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Say how many of the bytes to parse are parsed."""
+        share = 100 * done // total if total else 100
+        self.progress = f"loading {share}% · {format_bytes(done)} of {format_bytes(total)}"
+        if self._shown is None:
+            self.update(literal(" · ".join([self.progress, *self.hosts])))
+        else:
+            dataset, mode, at = self._shown
+            self.show(dataset, mode=mode, at=at)
 
     def show_hosts(self, hosts: Sequence[str]) -> None:
         """Show the remote hosts' status (kept for the following updates)."""

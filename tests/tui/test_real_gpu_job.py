@@ -335,3 +335,38 @@ async def test_the_wall_clock_title_has_the_date_the_times_and_the_zone() -> Non
         assert found[1] == start.strftime("%Y-%m-%d") and found[4] == zone
         assert found[2] == start.strftime("%H:%M:%S.") + str(start.microsecond // 100_000)
         assert screen.wall_clock
+
+
+async def test_the_sessions_are_listed_from_the_manifests_while_the_files_are_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parsing is held back: the manifests' sessions are on the screen, with their status
+    and the records each manifest lists, and the status line says how far the load is."""
+    import threading
+
+    from stormlog_core.browse import read as read_module
+
+    release = threading.Event()
+    real = read_module.read_file
+
+    def held(task: Any) -> Any:
+        release.wait(10)
+        return real(task)
+
+    monkeypatch.setattr(read_module, "read_file", held)
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(SessionsTable)
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if table.row_count == 8:
+                break
+        text = screen_text(app)
+        release.set()
+        assert table.row_count == 8
+        listed = sorted(str(facts["records"]) for facts in raw.truth()["ranks"].values())
+        assert sorted(column(table, "Events")) == listed  # from the manifests
+        assert "loading" in text
+        await loaded(app, pilot)
+        assert "loading" not in screen_text(app)
+        assert sorted(column(table, "Events")) == listed  # from the files

@@ -23,11 +23,13 @@ from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
 from stormlog_core.browse.plan import plan_targets
 from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
 from stormlog_core.browse.rollups import Coverage, coverage_warning, sink_coverage
+from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import (
     SinkManifest,
 )
+from stormlog_core.schema.sessions import session_sort_key
 
 
 @dataclass
@@ -95,13 +97,18 @@ def load_targets(
     final: bool = True,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    planned: Callable[[Dataset], None] | None = None,
 ) -> tuple[Dataset, list[FileResult], dict[int, SinkManifest]]:
     """Parse and assemble discovered targets; also the per-file results and manifests
     (the follower keeps them to read on from where each file stopped).
 
     ``final=False`` leaves unterminated last lines unread: a writer may still finish them.
+    ``planned`` gets the sessions the manifests list (:func:`preview_dataset`) before any
+    file is parsed; ``progress`` gets the bytes parsed so far and the bytes to parse.
     """
     tasks, manifests, warnings = plan_targets(found.targets, final=final)
+    if planned is not None:
+        planned(preview_dataset(found, manifests))
     warnings = found.warnings + warnings
     results = []
     for result in run_tasks(tasks, workers, progress):
@@ -116,6 +123,27 @@ def load_targets(
     dataset.warnings = sort_warnings(warnings + attach_coverage(dataset, manifests))
     count_warnings_per_session(dataset)
     return dataset, results, manifests
+
+
+def preview_dataset(found: Discovery, manifests: dict[int, SinkManifest]) -> Dataset:
+    """The sessions the sinks' manifests list (status, host, rank, world size and the
+    records each segment holds), before any segment is read: what the first screen shows
+    while the files are parsed. Each session is ``loading``."""
+    sessions: dict[str, SessionData] = {}
+    for _, manifest in sorted(manifests.items()):
+        listed: dict[str | None, int] = {}
+        for segment in manifest.segments:
+            listed[segment.session_id] = listed.get(segment.session_id, 0) + segment.event_count
+        for summary in manifest.sessions:
+            if summary.session_id not in sessions:
+                sessions[summary.session_id] = SessionData(
+                    summary=summary,
+                    series=Series.empty(),
+                    listed_count=listed.get(summary.session_id, 0),
+                    loading=True,
+                )
+    shown = sorted(sessions.values(), key=lambda session: session_sort_key(session.summary))
+    return Dataset(shown, [], found.targets)
 
 
 def attach_coverage(dataset: Dataset, manifests: dict[int, SinkManifest]) -> list[LoadWarning]:

@@ -89,7 +89,11 @@ class Follower:
 
     # ------------------------------------------------------------------ loading
 
-    def load(self, progress: Callable[[int, int], None] | None = None) -> Dataset:
+    def load(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        planned: Callable[[Dataset], None] | None = None,
+    ) -> Dataset:
         """Read everything from scratch (as :func:`load_dataset`, but ready to follow).
 
         The records of files that retention deleted after they were read are carried over:
@@ -97,7 +101,7 @@ class Follower:
         """
         with gc_paused():
             carried = self._carry_kept()
-            dataset = self._load(progress)
+            dataset = self._load(progress, planned)
             self._graft_kept(carried)
             return dataset
 
@@ -125,10 +129,19 @@ class Follower:
             self.dataset.warnings = sort_warnings(fresh + said)
             count_warnings_per_session(self.dataset)
 
-    def _load(self, progress: Callable[[int, int], None] | None) -> Dataset:
+    def _load(
+        self,
+        progress: Callable[[int, int], None] | None,
+        planned: Callable[[Dataset], None] | None,
+    ) -> Dataset:
         found = discover(self.paths)
         self.dataset, results, self.manifests = load_targets(
-            found, self.clock(), final=False, workers=self.workers, progress=progress
+            found,
+            self.clock(),
+            final=False,
+            workers=self.workers,
+            progress=progress,
+            planned=planned,
         )
         self.cursors.states = {}
         for result in results:

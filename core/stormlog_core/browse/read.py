@@ -236,28 +236,36 @@ def run_tasks(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterable[FileResult]:
-    """Parse every file, in task order; in parallel processes when it pays.
+    """Parse every file, in task order; in parallel processes when it pays. ``progress``
+    gets the bytes parsed so far and the bytes to parse, after each file.
 
     When worker processes cannot start or die (no semaphores, a closed standard error, a
     killed worker), the remaining files are parsed in this process instead.
     """
-    done = 0
-    for result in _parallel(tasks, workers):
+    sizes = [_task_size(task) for task in tasks]
+    total = sum(sizes)
+    done = parsed = 0
+    for result in _parallel(tasks, workers, total):
+        parsed += sizes[done]
         done += 1
         if progress is not None:
-            progress(done, len(tasks))
+            progress(parsed, total)
         yield result
     for task in tasks[done:]:
+        result = read_file(task)
+        parsed += sizes[done]
         done += 1
         if progress is not None:
-            progress(done, len(tasks))
-        yield read_file(task)
+            progress(parsed, total)
+        yield result
 
 
-def _parallel(tasks: Sequence[FileTask], workers: int | None) -> Iterable[FileResult]:
+def _parallel(
+    tasks: Sequence[FileTask], workers: int | None, total_bytes: int
+) -> Iterable[FileResult]:
     """Results from worker processes, in order, until they finish or fail."""
     try:
-        executor = _executor(sum(map(_task_size, tasks)), len(tasks), workers)
+        executor = _executor(total_bytes, len(tasks), workers)
     except (OSError, ValueError, RuntimeError):
         return
     if executor is None:

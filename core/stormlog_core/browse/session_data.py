@@ -70,6 +70,10 @@ class SessionData:
     oom: OomReport | None = None
     #: How much of the session's sink history is on disk (None: not from a sink).
     coverage: Coverage | None = None
+    #: The records its manifest lists (a session not read yet: see ``loading``).
+    listed_count: int | None = None
+    #: Known from its manifest only: its files are still being read.
+    loading: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.events, EventTable):
@@ -106,7 +110,10 @@ class SessionData:
 
     @property
     def event_count(self) -> int:
-        """Records loaded (samples and other events)."""
+        """Records loaded (samples and other events); while ``loading``, the records its
+        manifest lists."""
+        if self.loading and self.listed_count is not None:
+            return self.listed_count
         return len(self.series)
 
     def refresh_staleness(self, now_ns: int) -> bool:
