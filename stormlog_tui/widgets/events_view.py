@@ -76,11 +76,12 @@ class EventsView(SortableTable[EventRow]):
             Column("Rank", lambda r: Text(str(r.rank), justify="right"), lambda r: r.rank),
             Column("Type", lambda r: literal(r.event_type, style(r)), lambda r: r.event_type),
             Column("Severity", lambda r: Text(r.severity, style=style(r)), lambda r: r.severity),
-            Column("Context", lambda r: literal(context_of(r)), context_of),
+            Column("Context", lambda r: literal(context_of(r)), context_of, cuttable=True),
             Column(
                 "Metadata",
                 lambda r: literal(self.texts.text(r), "dim"),
                 lambda r: self.texts.text(r),
+                cuttable=True,
             ),
         ]
 

@@ -21,7 +21,7 @@ from stormlog_tui.widgets import (
     RankTable,
 )
 
-from .conftest import fixed_clock, loaded
+from .conftest import fixed_clock, loaded, screen_text
 from .test_sessions_table import column
 
 pytestmark = pytest.mark.anyio
@@ -179,6 +179,27 @@ async def test_events_view_filters_by_type_and_text(demo_dir: Path) -> None:
         assert screen.query_one(PhaseTable).has_focus
         await pilot.press("v")
         assert screen.query_one(RankTable).has_focus
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)], ids=["120x40", "200x60"])
+async def test_a_long_text_is_cut_with_an_ellipsis_at_the_tables_edge(
+    size: tuple[int, int],
+) -> None:
+    """The events' metadata (hundreds of cells) is cut with … where the table ends, the
+    shorter context before it whole, so nothing is hidden past the edge of the screen
+    (no sideways scrolling), alone or beside the chart."""
+    capture = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+    app = make_app([capture], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_demo(app, pilot)
+        await pilot.press("v")
+        await loaded(app, pilot)
+        view = screen.query_one(EventsView)
+        assert not view.show_horizontal_scrollbar
+        right = view.region.right - view.scrollbar_size_vertical
+        line = next(ln for ln in screen_text(app).splitlines() if "Large allocation" in ln)
+        assert "Large allocation detected: 4.33 GB " in line  # the context, whole
+        assert line[:right].rstrip().endswith("…")  # the metadata, cut where it shows
 
 
 async def test_export_keys_write_files_in_the_cwd(

@@ -163,17 +163,40 @@ async def test_q_quits(demo_dir: Path) -> None:
         assert not app.is_running
 
 
-async def test_a_narrow_terminal_hides_the_least_useful_columns_and_says_so() -> None:
-    capture = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
-    for width, hidden in ((80, {"Host", "Warn", "Events", "Start"}), (160, set())):
-        app = make_app([capture], clock=fixed_clock)
+REAL_GPU_JOB = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+
+
+async def test_a_narrow_terminal_hides_columns_keeps_the_ids_whole_and_says_so() -> None:
+    """At 80 columns the session ids (36 cells each) are shown whole: Start, Host, Events,
+    Job and Duration are hidden instead, and a notification names them; the warnings
+    count, which fits in what is left, stays."""
+    narrow = {"Host", "Events", "Duration", "Start", "Job"}
+    for width, hidden in ((80, narrow), (160, set())):
+        app = make_app([REAL_GPU_JOB], clock=fixed_clock)
         async with app.run_test(size=(width, 30)) as pilot:
             await loaded(app, pilot)
             await pilot.pause(0.2)
-            header = screen_text(app).splitlines()[1]
-            for name in ("Status", "Rank", "Peak alloc", "Job", "Session"):
+            lines = screen_text(app).splitlines()
+            header = lines[1]
+            for name in ("Status", "Rank", "Peak alloc", "Warn", "Session"):
                 assert name in header
             assert not any(name in header for name in hidden), header
+            assert app.dataset is not None
+            for session in app.dataset.sessions:  # whole, on the screen
+                assert any(session.session_id in line for line in lines), session.session_id
             said = [n.message for n in app._notifications if "narrow terminal" in n.message]
             assert bool(said) == bool(hidden)  # no room in the header: a notification says it
             assert all(name in said[0] for name in hidden) if hidden else True
+
+
+async def test_a_wide_terminal_spreads_the_columns_over_its_width() -> None:
+    """At 200 columns every column is shown, each wider than its widest cell: the room
+    to spare is shared, not left at the right of the rows."""
+    app = make_app([REAL_GPU_JOB], clock=fixed_clock)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(app, pilot)
+        header, first = screen_text(app).splitlines()[1:3]
+        assert header.index("Rank") - header.index("Status") > len("✔ completed  ")
+        assert first.index("0/8") < header.index("Host")  # a number under its header
+        assert first.index("vm") == header.index("Host")
+        assert len(first.rstrip()) > 150  # the ids end further right than at 138
