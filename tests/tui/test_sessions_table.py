@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from stormlog_core.browse import load_dataset
 from stormlog_tui.app import make_app
+from stormlog_tui.messages import DatasetUpdated
 from stormlog_tui.screens import DetailScreen, RecordScreen
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 
@@ -81,6 +83,25 @@ async def test_slash_filters_sessions_and_escape_clears(demo_dir: Path) -> None:
         assert table.has_focus and table.row_count == 4
         await pilot.press("escape")
         assert table.row_count == 8
+
+
+async def test_the_status_line_says_the_filter_once_the_bar_is_closed(demo_dir: Path) -> None:
+    """After enter the bar closes, and the status line says why the list is shorter (and
+    how to get the rest back), through a live update too; escape clears it."""
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash", *"node-02", "enter")
+        assert not app.screen.query_one(FilterBar).display
+        said = 'filter "node-02": 4 of 8 sessions from 8 sources (escape clears)'
+        assert said in screen_text(app).splitlines()[-2]  # the line above the keys
+        app.post_message(DatasetUpdated(load_dataset([demo_dir]), "● live (watching)"))
+        await loaded(app, pilot)
+        assert said in screen_text(app).splitlines()[-2]
+        await pilot.press("escape")
+        status = screen_text(app).splitlines()[-2]
+        assert "filter" not in status and "8 sessions from 8 sources" in status
+        assert app.screen.query_one(SessionsTable).row_count == 8
 
 
 async def test_enter_opens_the_job_of_the_session(demo_dir: Path) -> None:
