@@ -11,7 +11,8 @@ widest cell or header); :func:`fit_columns` then lays them out in a width:
    (``cuttable``: ids, hosts, messages, reasons) share the room the others leave: each
    keeps at least :data:`CUT_MIN` cells (or its header), and then the shortest are made
    whole first, so that as many as possible are shown whole; a cut cell ends with ``…``.
-   Past that, the table scrolls sideways.
+   When even that does not make the table fit, nothing is cut: the table scrolls
+   sideways with every text whole (a phase path cut to ``train_s…`` tells nothing).
 3. **Spread.** Room left once every column is whole is shared by the shown columns
    (the cells that do not divide evenly go to the columns that can be cut first), each
    given at most :data:`MAX_SPREAD` cells more, so the columns spread over the width
@@ -108,8 +109,11 @@ def fit_columns(
     cuttable = [i for i, c in enumerate(columns) if c.cuttable and i not in hidden]
     total = sum(laid)
     if total > room:
-        floors = [max(label, CUT_MIN) + 2 * CELL_PADDING for label in labels]
-        _cut(laid, floors, cuttable, room)
+        floors = [
+            min(laid[i], max(labels[i], CUT_MIN) + 2 * CELL_PADDING) for i in range(len(laid))
+        ]
+        if total - sum(laid[i] - floors[i] for i in cuttable) <= room:
+            _cut(laid, floors, cuttable, room)
     else:
         note = len(hidden_note(columns, hidden))
         spare = room - total - (note if total + note <= room else 0)
@@ -122,7 +126,7 @@ def _cut(widths: list[int], floors: Sequence[int], cuttable: Sequence[int], room
     """Cut the ``cuttable`` columns so that the table fits in ``room``: each keeps its
     floor, then the rest of the room makes the shortest whole first."""
     left = room - sum(w for i, w in enumerate(widths) if i not in cuttable)
-    given = {i: min(floors[i], widths[i]) for i in cuttable}
+    given = {i: floors[i] for i in cuttable}
     left -= sum(given.values())
     for index in sorted(cuttable, key=lambda i: (widths[i], i)):
         more = max(0, min(widths[index] - given[index], left))

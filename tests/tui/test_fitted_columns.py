@@ -73,9 +73,10 @@ def test_text_is_cut_only_when_nothing_more_can_be_hidden_the_shortest_kept_whol
     assert fit.widths[0] == 8  # a column that holds no text to cut is never cut
     assert fit.widths[1] == 32  # whole: the shorter text first
     assert fit.widths[2] == 80 - 8 - 32  # the rest of the room
-    tight = fit_columns(columns, widths, labels(columns), 20)
-    # each keeps at least CUT_MIN cells, then the table scrolls sideways
-    assert tight.widths == (8, CUT_MIN + PAD, CUT_MIN + PAD)
+    tight = fit_columns(columns, widths, labels(columns), 8 + 2 * (CUT_MIN + PAD))
+    assert tight.widths == (8, CUT_MIN + PAD, CUT_MIN + PAD)  # each keeps CUT_MIN cells
+    # when that does not fit either, nothing is cut: the table scrolls sideways
+    assert fit_columns(columns, widths, labels(columns), 20).widths == (8, 32, 202)
 
 
 def test_before_the_table_has_a_width_every_column_is_as_wide_as_its_cells() -> None:
