@@ -52,7 +52,6 @@ from stormlog_tui.view.literal import literal
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
-from stormlog_tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from stormlog_tui.remote.mirror import Mirror
@@ -80,6 +79,8 @@ class StormlogApp(App[None]):
 
     #: What the screens show: set for every load and live update (None while loading).
     shown: var[Shown | None] = var(None, init=False)
+    #: How the remote hosts are, for the status lines (none when every path is local).
+    hosts: var[tuple[str, ...]] = var(())
 
     def __init__(
         self,
@@ -233,9 +234,8 @@ class StormlogApp(App[None]):
             self.notify(f"live following stopped: {error}; press r to reload", severity="error")
 
     def on_hosts_changed(self, message: HostsChanged) -> None:
-        """A remote host's status changed: the sessions screen's status line says it."""
-        for line in self.screen_stack[0].query(StatusLine):
-            line.show_hosts(message.hosts)
+        """A remote host's status changed: the status lines say it (the screens watch)."""
+        self.hosts = tuple(message.hosts)
 
     def on_dataset_updated(self, message: DatasetUpdated) -> None:
         self._show(Shown(message.dataset, message.mode, message.at or self.clock()))

@@ -86,17 +86,20 @@ class JobStatsReady(Message):
 
 
 class DetailReady(Message):
-    """A job (or session) was put together: its ranks' statistics, its events and their
-    metadata texts (``group`` is None when the dataset no longer holds it)."""
+    """A job (or session) was put together from ``shown``: its ranks' statistics, its
+    events and their metadata texts (``group`` is None when the dataset no longer holds
+    it)."""
 
     def __init__(
         self,
+        shown: Shown,
         group: DetailGroup | None,
         ranks: list[RankRow],
         events: list[EventRow],
         texts: EventTexts,
     ) -> None:
         super().__init__()
+        self.shown = shown
         self.group = group
         self.ranks = ranks
         self.events = events

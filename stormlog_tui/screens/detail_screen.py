@@ -47,6 +47,7 @@ from stormlog_tui.widgets import (
     MemoryChart,
     PhaseTable,
     RankTable,
+    StatusLine,
 )
 from stormlog_tui.widgets.keys_footer import KeysFooter
 from stormlog_tui.widgets.sortable_table import Arranged, SortableTable
@@ -137,6 +138,7 @@ class DetailScreen(ChartedScreen):
                     yield EventsView(id="events")
                 with TabPane("Phases", id="phases-tab"):
                     yield PhaseTable(id="phases")
+        yield StatusLine("loading …", id="status")
         yield KeysFooter()
 
     def help_sections(self) -> list[tuple[str, type]]:
@@ -169,16 +171,17 @@ class DetailScreen(ChartedScreen):
         shown = self.take_shown()
         with worker_turn():
             group = group_by_key(shown.dataset, self.key)
-            ready = DetailReady(None, [], [], EventTexts())
+            ready = DetailReady(shown, None, [], [], EventTexts())
             if group is not None:
                 events = event_rows(group)
                 texts = self._event_texts = EventTexts(events, self._event_texts)
-                ready = DetailReady(group, group_rank_rows(group), events, texts)
+                ready = DetailReady(shown, group, group_rank_rows(group), events, texts)
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
         """Show a (re)built group, keeping the window and the selection."""
         self.computed()
+        self.show_status(message.shown)
         group = message.group
         if group is None:
             return

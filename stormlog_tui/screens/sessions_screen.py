@@ -88,7 +88,7 @@ class SessionsScreen(DataScreen):
         panel = self.query_one(WarningsPanel)
         panel.show(shown.dataset.warnings)
         panel.display = bool(shown.dataset.warnings)
-        self.query_one(StatusLine).show(shown)
+        self.show_status(shown)
         self._say_filter()
         self.computed()
 

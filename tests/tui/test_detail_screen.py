@@ -19,6 +19,7 @@ from stormlog_tui.widgets import (
     MemoryChart,
     PhaseTable,
     RankTable,
+    StatusLine,
 )
 
 from .conftest import fixed_clock, loaded, screen_text
@@ -247,6 +248,9 @@ async def test_layout_fits_small_and_uses_wide_screens(demo_dir: Path) -> None:
             chart = screen.query_one(MemoryChart)
             table = screen.query_one(RankTable)
             assert chart.size.height >= 6 and table.size.height >= 3
+            status = screen.query_one(StatusLine)  # just above the keys, whole
+            assert status.region.y == size[1] - 2 and status.region.width == size[0]
+            assert "8 sessions from 8 sources · loaded 12:00:00" in str(status.render())
             assert screen.has_class("-wide") is wide
             if wide:
                 assert table.region.x > chart.region.x  # side by side
