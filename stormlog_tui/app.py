@@ -232,6 +232,9 @@ class StormlogApp(App[None]):
                 self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
         except Exception as error:  # keep the view; say that it is no longer live
             self.notify(f"live following stopped: {error}; press r to reload", severity="error")
+            if self.shown is not None:  # and the status lines too, on every screen
+                shown = self.shown
+                self._show(Shown(shown.dataset, STOPPED_FOLLOWING, shown.at))
 
     def on_hosts_changed(self, message: HostsChanged) -> None:
         """A remote host's status changed: the status lines say it (the screens watch)."""
@@ -345,6 +348,10 @@ def keep_out_of_gc(*, reloaded: bool) -> None:
 #: default: 10). Memory held in reference cycles is freed that much later; acyclic objects
 #: (almost all) are still freed at once.
 FULL_COLLECTION_EVERY = 100
+
+
+#: The status-line words once following failed (the data is as of the time after them).
+STOPPED_FOLLOWING = "✖ not following (r reloads), data of"
 
 
 def live_status(event: LiveEvent) -> tuple[str, datetime | None]:

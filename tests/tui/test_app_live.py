@@ -93,6 +93,9 @@ async def test_a_failing_follower_is_reported_not_a_traceback(
             pilot, lambda: any("disk on fire" in str(n.message) for n in app._notifications)
         )
         assert app.screen.query_one(SessionsTable).row_count == 1  # the view stays
+        status = app.screen.query_one(StatusLine)  # no longer "● live"
+        await wait_until(pilot, lambda: "✖ not following (r reloads)" in str(status.render()))
+        assert "● live" not in str(status.render())
 
 
 async def test_a_failing_load_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
