@@ -56,6 +56,23 @@ class Column(Generic[RowT]):
     cuttable: bool = False
 
 
+def row_cells(columns: Sequence[Column[RowT]], row: RowT) -> list[Text]:
+    """``row``'s cells; those of a column that may be cut end with ``…`` where they are."""
+    cells = [column.cell(row) for column in columns]
+    for column, cell in zip(columns, cells, strict=True):
+        if column.cuttable:
+            cell.overflow = "ellipsis"
+    return cells
+
+
+def align_headers(labels: Sequence[Text], first_row: Sequence[Text]) -> None:
+    """Put each header where its column's cells sit (right, over numbers): a column
+    given room to spare would otherwise leave its header away from its numbers."""
+    for label, cell in zip(labels, first_row, strict=True):
+        if cell.justify == "right":
+            label.justify = "right"
+
+
 class ColumnFit(NamedTuple):
     """Where a table's columns go: the ``hidden`` ones, and each column's ``widths`` in
     cells, padding included (0 for a hidden one)."""

@@ -21,7 +21,14 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.strip import Strip
 
-from stormlog_tui.widgets.fitted_columns import CELL_PADDING, Column, FittedColumns, RowT
+from stormlog_tui.widgets.fitted_columns import (
+    CELL_PADDING,
+    Column,
+    FittedColumns,
+    RowT,
+    align_headers,
+    row_cells,
+)
 
 __all__ = ["CELL_PADDING", "Column", "ColumnLabel", "LineTable", "RowT"]
 
@@ -98,10 +105,7 @@ class LineTable(FittedColumns, Generic[RowT], can_focus=True):
         cells = self._cells.get(index)
         if cells is None:
             row = self.shown_rows[index]
-            cells = self._cells[index] = [column.cell(row) for column in self.table_columns]
-            for column, cell in zip(self.table_columns, cells, strict=True):
-                if column.cuttable:  # a cut text says so
-                    cell.overflow = "ellipsis"
+            cells = self._cells[index] = row_cells(self.table_columns, row)
         return cells
 
     def selected(self) -> RowT | None:
@@ -290,9 +294,8 @@ class LineTable(FittedColumns, Generic[RowT], can_focus=True):
         paint = self._paint(row_style, cursor)
         segments: list[Segment] = []
         widths = self._widths()
-        if header and self.shown_rows:  # a header sits where its column's cells sit
-            for label, first in zip(cells, self.get_row_at(0), strict=True):
-                label.justify = "right" if first.justify == "right" else label.justify
+        if header and self.shown_rows:
+            align_headers(cells, self.get_row_at(0))
         for cell, width in zip(cells, widths, strict=True):
             if width:  # 0: a hidden column
                 segments += _cell_segments(paint, cell, width)
