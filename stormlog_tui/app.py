@@ -53,7 +53,6 @@ from stormlog_tui.view.literal import literal
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.jobs_table import JobsTable
 from stormlog_tui.widgets.sessions_table import SessionsTable
-from stormlog_tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from stormlog_tui.remote.mirror import Mirror
@@ -81,6 +80,8 @@ class StormlogApp(App[None]):
 
     #: What the screens show: set for every load and live update (None while loading).
     shown: var[Shown | None] = var(None, init=False)
+    #: How the remote hosts are, for the status lines (none when every path is local).
+    hosts: var[tuple[str, ...]] = var(())
 
     def __init__(
         self,
@@ -195,8 +196,7 @@ class StormlogApp(App[None]):
             self.post_message(DatasetLoaded(dataset))
 
     def on_load_progress(self, message: LoadProgress) -> None:
-        screen = self.screen_stack[0]
-        if isinstance(screen, SessionsScreen):
+        if isinstance(screen := self.screen_stack[0], SessionsScreen):
             screen.show_progress(message.done, message.total)
 
     def on_dataset_planned(self, message: DatasetPlanned) -> None:
@@ -207,9 +207,8 @@ class StormlogApp(App[None]):
     def on_dataset_loaded(self, message: DatasetLoaded) -> None:
         first = self.shown is None or self.shown.mode == PREVIEW_MODE
         following = self.follow if self.follow is not None else self.follower.following()
-        self._show(
-            Shown(message.dataset, "● live, loaded" if following else "loaded", self.clock())
-        )
+        mode = "● live, loaded" if following else "loaded"
+        self._show(Shown(message.dataset, mode, self.clock()))
         keep_out_of_gc(reloaded=not first)
         if following:
             self._stop_follow = asyncio.Event()
@@ -240,11 +239,13 @@ class StormlogApp(App[None]):
                 self.post_message(DatasetUpdated(self.follower.dataset, *live_status(event)))
         except Exception as error:  # keep the view; say that it is no longer live
             self.notify(f"live following stopped: {error}; press r to reload", severity="error")
+            if self.shown is not None:  # and the status lines too, on every screen
+                shown = self.shown
+                self._show(Shown(shown.dataset, STOPPED_FOLLOWING, shown.at))
 
     def on_hosts_changed(self, message: HostsChanged) -> None:
-        """A remote host's status changed: the sessions screen's status line says it."""
-        for line in self.screen_stack[0].query(StatusLine):
-            line.show_hosts(message.hosts)
+        """A remote host's status changed: the status lines say it (the screens watch)."""
+        self.hosts = tuple(message.hosts)
 
     def on_dataset_updated(self, message: DatasetUpdated) -> None:
         self._show(Shown(message.dataset, message.mode, message.at or self.clock()))
@@ -358,6 +359,10 @@ def keep_out_of_gc(*, reloaded: bool) -> None:
 #: default: 10). Memory held in reference cycles is freed that much later; acyclic objects
 #: (almost all) are still freed at once.
 FULL_COLLECTION_EVERY = 100
+
+
+#: The status-line words once following failed (the data is as of the time after them).
+STOPPED_FOLLOWING = "✖ not following (r reloads), data of"
 
 
 def live_status(event: LiveEvent) -> tuple[str, datetime | None]:

@@ -94,11 +94,14 @@ class JobStatsReady(Message):
 
 
 class DetailReady(Message):
-    """A job (or session) was put together: its ranks' statistics and its events
-    (``group`` is None when the dataset no longer holds it)."""
+    """A job (or session) was put together from ``shown``: its ranks' statistics and its
+    events (``group`` is None when the dataset no longer holds it)."""
 
-    def __init__(self, group: DetailGroup | None, ranks: list[RankRow], events: EventRows) -> None:
+    def __init__(
+        self, shown: Shown, group: DetailGroup | None, ranks: list[RankRow], events: EventRows
+    ) -> None:
         super().__init__()
+        self.shown = shown
         self.group = group
         self.ranks = ranks
         self.events = events

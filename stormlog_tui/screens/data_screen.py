@@ -43,6 +43,7 @@ from textual.screen import Screen
 
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.view.shown import Shown
+from stormlog_tui.widgets.status_line import StatusLine
 
 __all__ = ["DataScreen", "Handoff", "worker_turn"]
 
@@ -101,7 +102,9 @@ class Handoff(Generic[T]):
 
 
 class DataScreen(Screen[None]):
-    """Base of the screens that compute their rows from ``StormlogApp.shown``."""
+    """Base of the screens that compute their rows from ``StormlogApp.shown``; the
+    status line of each (if it has one) says what the app shows, and how the remote hosts
+    are (``StormlogApp.hosts``), on whichever screen is open."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,6 +115,20 @@ class DataScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.call_after_refresh, self._start_watching)
+        shown = getattr(self.app, "shown", None)
+        if isinstance(shown, Shown):  # a screen opened on data: say it before computing
+            self.show_status(shown)
+        self.watch(self.app, "hosts", self._hosts_changed)
+
+    def show_status(self, shown: Shown) -> None:
+        """Say in the status line what the app shows (call it with the rows computed from
+        ``shown``, so the line and the rows agree)."""
+        for line in self.query(StatusLine):
+            line.show(shown)
+
+    def _hosts_changed(self, hosts: tuple[str, ...]) -> None:
+        for line in self.query(StatusLine):
+            line.show_hosts(hosts)
 
     def _start_watching(self) -> None:
         self.watch(self.app, "shown", self._shown_changed)

@@ -48,6 +48,7 @@ from stormlog_tui.widgets import (
     MemoryChart,
     PhaseTable,
     RankTable,
+    StatusLine,
 )
 from stormlog_tui.widgets.keys_footer import KeysFooter
 from stormlog_tui.widgets.sortable_table import Arranged, SortableTable
@@ -139,6 +140,7 @@ class DetailScreen(ChartedScreen):
                     yield EventsView(id="events")
                 with TabPane("Phases", id="phases-tab"):
                     yield PhaseTable(id="phases")
+        yield StatusLine("loading …", id="status")
         yield KeysFooter()
 
     def help_sections(self) -> list[tuple[str, type]]:
@@ -171,14 +173,15 @@ class DetailScreen(ChartedScreen):
         shown = self.take_shown()
         with worker_turn():
             group = group_by_key(shown.dataset, self.key)
-            ready = DetailReady(None, [], EventRows(EventTable()))
+            ready = DetailReady(shown, None, [], EventRows(EventTable()))
             if group is not None:
-                ready = DetailReady(group, group_rank_rows(group), event_rows(group))
+                ready = DetailReady(shown, group, group_rank_rows(group), event_rows(group))
         self.post_message(ready)
 
     def on_detail_ready(self, message: DetailReady) -> None:
         """Show a (re)built group, keeping the window and the selection."""
         self.computed()
+        self.show_status(message.shown)
         group = message.group
         if group is None:
             return

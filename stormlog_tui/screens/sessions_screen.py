@@ -24,7 +24,8 @@ from stormlog_tui.widgets.sortable_table import SortableTable
 
 
 class SessionsScreen(DataScreen):
-    """Sessions above, warnings below; ``/`` filters sessions, enter opens one."""
+    """Sessions above, warnings below; ``/`` filters sessions (the status line says the
+    filter), enter opens one."""
 
     CSS_PATH = "sessions_screen.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -89,7 +90,8 @@ class SessionsScreen(DataScreen):
         panel = self.query_one(WarningsPanel)
         panel.show(shown.dataset.warnings)
         panel.display = bool(shown.dataset.warnings)
-        self.query_one(StatusLine).show(shown.dataset, mode=shown.mode, at=shown.at)
+        self.show_status(shown)
+        self._say_filter()
         self.computed()
 
     # ------------------------------------------------------------------ actions
@@ -109,10 +111,20 @@ class SessionsScreen(DataScreen):
             panel.focus()
 
     def on_filter_bar_filter_changed(self, event: FilterBar.FilterChanged) -> None:
+        """Filter as the user types; enter closes the bar (the status line keeps saying
+        the filter), escape clears it."""
         table = self.query_one(SessionsTable)
         table.set_filter(event.text)
+        self._say_filter()
         if event.done:
+            event.bar.display = False
             table.focus()
+
+    def _say_filter(self) -> None:
+        """The status line says the filter and how many sessions it shows: the list is
+        shorter for a reason the user can read once the bar is closed."""
+        table = self.query_one(SessionsTable)
+        self.query_one(StatusLine).show_filter(table.filter_text, table.row_count)
 
     def on_warnings_panel_warning_chosen(self, event: WarningsPanel.WarningChosen) -> None:
         """Show the warning's record; from there, ``enter`` opens its session's job."""

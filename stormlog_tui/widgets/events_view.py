@@ -84,8 +84,8 @@ class EventsView(SortableTable[EventRow]):
             Column("Rank", lambda r: Text(str(r.rank), justify="right"), unused),
             Column("Type", lambda r: literal(r.event_type, style(r)), unused),
             Column("Severity", lambda r: Text(r.severity, style=style(r)), unused),
-            Column("Context", lambda r: literal(context_of(r)), unused),
-            Column("Details", lambda r: literal(details_of(r), "dim"), unused),
+            Column("Context", lambda r: literal(context_of(r)), unused, cuttable=True),
+            Column("Details", lambda r: literal(details_of(r), "dim"), unused, cuttable=True),
         ]
 
     def row_key(self, row: EventRow) -> str:

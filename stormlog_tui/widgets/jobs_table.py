@@ -41,7 +41,7 @@ def _statuses(row: JobRow) -> Text:
 
 
 COLUMNS: list[Column[JobRow]] = [
-    Column("Job", lambda r: literal(r.job_id), lambda r: r.job_id),
+    Column("Job", lambda r: literal(r.job_id), lambda r: r.job_id, cuttable=True),
     Column("Ranks", _ranks, lambda r: r.ranks_present),
     Column("Missing", _missing, lambda r: -len(r.ranks_missing)),
     Column("Outliers", _outliers, lambda r: -len(r.outliers)),
@@ -52,7 +52,9 @@ COLUMNS: list[Column[JobRow]] = [
         lambda r: none_last(r.peak_allocated),
     ),
     Column("Warn", lambda r: Text(str(r.warnings), justify="right"), lambda r: -r.warnings),
-    Column("Why", lambda r: literal("; ".join(r.reasons), "red"), lambda r: r.reasons),
+    Column(
+        "Why", lambda r: literal("; ".join(r.reasons), "red"), lambda r: r.reasons, cuttable=True
+    ),
 ]
 
 

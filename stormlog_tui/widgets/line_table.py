@@ -9,10 +9,8 @@ row cursor and zebra stripes (its styles are in ``app.tcss``), and draws a cell 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple
 
 from rich.console import Console
 from rich.segment import Segment
@@ -20,13 +18,20 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
-from textual.scroll_view import ScrollView
+from textual.geometry import Region
 from textual.strip import Strip
 
-RowT = TypeVar("RowT")
-#: Blank cells left and right of every cell.
-CELL_PADDING = 1
+from stormlog_tui.widgets.fitted_columns import (
+    CELL_PADDING,
+    Column,
+    FittedColumns,
+    RowT,
+    align_headers,
+    row_cells,
+)
+
+__all__ = ["CELL_PADDING", "Column", "ColumnLabel", "LineTable", "RowT"]
+
 #: Rows measured when rows arrive; a row drawn later widens its columns if it needs to.
 MEASURED_ROWS = 100
 #: Rendered lines kept between frames.
@@ -39,18 +44,6 @@ HEADER, CURSOR, EVEN, ODD = (
     "sortable-table--even-row",
     "sortable-table--odd-row",
 )
-
-
-@dataclass(frozen=True)
-class Column(Generic[RowT]):
-    """A column: its label, how a row is shown in it, and how rows sort by it."""
-
-    label: str
-    cell: Callable[[RowT], Text]
-    sort_key: Callable[[RowT], Any]
-    #: When the table is wider than the widget, columns with a ``drop`` are hidden, the
-    #: lowest first, until it fits (None: always shown).
-    drop: int | None = None
 
 
 class ColumnLabel(NamedTuple):
@@ -66,87 +59,7 @@ def _width(text: Text) -> int:
     return max(Text(line).cell_len for line in plain.splitlines())
 
 
-def hidden_to_fit(
-    columns: Sequence[Column[Any]], widths: Sequence[int], room: int
-) -> frozenset[int]:
-    """The columns to hide so that the others fit in ``room`` cells: those with a ``drop``,
-    the lowest first, only as many as needed (none before the widget has a width)."""
-    full = [width + 2 * CELL_PADDING for width in widths]
-    total, hidden = sum(full), set()
-    for _, index in sorted((c.drop, i) for i, c in enumerate(columns) if c.drop is not None):
-        if not room or total <= room:
-            break
-        hidden.add(index)
-        total -= full[index]
-    return frozenset(hidden)
-
-
-#: The narrow-terminal notes an app has given (kind of table, hidden columns): each once.
-_TOLD_HIDDEN: weakref.WeakKeyDictionary[Any, set[tuple[str, frozenset[int]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-class _FittedColumns(ScrollView):
-    """What a narrow terminal hides of a table: the columns with a ``drop``, least useful
-    first (the table's ``_widths`` gives them no room), and how the table says so."""
-
-    table_columns: list[Column[Any]]
-    _content_widths: list[int]
-    _generation: int
-    _lines: dict[tuple[Any, ...], Strip]
-    hidden_columns: frozenset[int] = frozenset()
-
-    def _widths(self) -> list[int]:
-        hidden = self.hidden_columns
-        return [
-            0 if index in hidden else width + 2 * CELL_PADDING
-            for index, width in enumerate(self._content_widths)
-        ]
-
-    def redraw_rows(self) -> None:
-        """Draw the rows again, not the scroll bars (a whole refresh redraws those too, a
-        few kB each time for a slow link; they change only with the size and the scroll)."""
-        content = self.scrollable_content_region
-        self.refresh(Region(0, 0, content.width, content.height))
-
-    def _rows_shown(self) -> int:
-        raise NotImplementedError
-
-    def fit_virtual_size(self) -> None:
-        """The scrollable size: the shown columns and rows, and the header. Set only when it
-        changes: setting it restyles and redraws the scroll bars."""
-        size = Size(sum(self._widths()), self._rows_shown() + 1)
-        if size != self.virtual_size:
-            self.virtual_size = size
-
-    def _fit(self) -> None:
-        """Hide what may be dropped while the table is wider than the widget. The header
-        says which at its right end; without room there, a notification says it, once per
-        kind of table and set of columns."""
-        hidden = hidden_to_fit(self.table_columns, self._content_widths, self.size.width)
-        if hidden == self.hidden_columns:
-            return
-        self.hidden_columns = hidden
-        self._generation += 1
-        self._lines.clear()
-        self.fit_virtual_size()
-        note = self._hidden_note()
-        told = _TOLD_HIDDEN.setdefault(self.app, set())
-        key = (type(self).__name__, hidden)
-        if note and sum(self._widths()) + len(note) > self.size.width and key not in told:
-            told.add(key)
-            self.notify(f"narrow terminal:{note.removeprefix(' ')} (a wider one shows them)")
-
-    def _hidden_note(self) -> str:
-        """``  +2 hidden: Host, Start`` (the columns a narrow terminal hides)."""
-        if not self.hidden_columns:
-            return ""
-        names = ", ".join(self.table_columns[i].label for i in sorted(self.hidden_columns))
-        return f"  +{len(self.hidden_columns)} hidden: {names}"
-
-
-class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
+class LineTable(FittedColumns, Generic[RowT], can_focus=True):
     """``shown_rows`` drawn through ``columns``, with a row cursor (up, down, page, home,
     end, click)."""
 
@@ -192,7 +105,7 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
         cells = self._cells.get(index)
         if cells is None:
             row = self.shown_rows[index]
-            cells = self._cells[index] = [column.cell(row) for column in self.table_columns]
+            cells = self._cells[index] = row_cells(self.table_columns, row)
         return cells
 
     def selected(self) -> RowT | None:
@@ -381,13 +294,15 @@ class LineTable(_FittedColumns, Generic[RowT], can_focus=True):
         paint = self._paint(row_style, cursor)
         segments: list[Segment] = []
         widths = self._widths()
+        if header and self.shown_rows:
+            align_headers(cells, self.get_row_at(0))
         for cell, width in zip(cells, widths, strict=True):
             if width:  # 0: a hidden column
                 segments += _cell_segments(paint, cell, width)
         total = sum(widths)
         remaining = max(0, self.size.width - total)
         note = self._hidden_note() if header else ""
-        if note and remaining > len(note):
+        if note and remaining >= len(note):
             segments.append(Segment(note, paint.pre + Style(dim=True)))
             remaining -= len(note)
         segments.append(Segment(" " * remaining, paint.pre))

@@ -25,7 +25,7 @@ def _change(value: int | None) -> Text:
 
 
 COLUMNS: list[Column[PhaseRow]] = [
-    Column("Phase", lambda r: literal(r.path), lambda r: r.path),
+    Column("Phase", lambda r: literal(r.path), lambda r: r.path, cuttable=True),
     Column("Runs", lambda r: _right(f"{r.count:,}"), lambda r: r.count),
     Column("Total", lambda r: _right(duration_or_dash(r.total_ns)), lambda r: r.total_ns),
     Column("Median", lambda r: _right(duration_or_dash(r.median_ns)), lambda r: r.median_ns),

@@ -156,6 +156,7 @@ class RankTable(SortableTable[RankRow]):
                 "Why",
                 lambda r: Text("; ".join(r.reasons), style=OUTLIER_STYLE),
                 lambda r: not r.outlier,
+                cuttable=True,
             ),
         ]
 

@@ -60,11 +60,12 @@ def _rank_key(row: SessionRow) -> tuple[str, int, int]:
 
 
 # The most telling columns first, so an 80-column terminal shows them without scrolling; a
-# narrow one hides Start, then Host, Events and Warn (``drop``) before it cuts the ids.
+# narrow one hides Start, then Host, Events, Warn, Job and Duration (``drop``) before it
+# cuts the ids (the job is in the job screen's title, and ``j`` lists the jobs).
 COLUMNS: list[Column[SessionRow]] = [
     Column("Status", lambda r: status_cell(r.status), lambda r: STATUS_ORDER.get(r.status, 9)),
     Column("Rank", _rank_cell, _rank_key),
-    Column("Host", lambda r: literal(r.host), lambda r: r.host, drop=2),
+    Column("Host", lambda r: literal(r.host), lambda r: r.host, drop=2, cuttable=True),
     Column(
         "Peak alloc",
         lambda r: _right(bytes_or_dash(r.peak_allocated_bytes)),
@@ -81,6 +82,7 @@ COLUMNS: list[Column[SessionRow]] = [
         "Duration",
         lambda r: _right(duration_or_dash(r.duration_ns)),
         lambda r: biggest_first(r.duration_ns),
+        drop=6,
     ),
     Column(
         "Start",
@@ -88,8 +90,14 @@ COLUMNS: list[Column[SessionRow]] = [
         lambda r: r.started_at_ns or 0,
         drop=1,
     ),
-    Column("Job", lambda r: literal(r.job_id or "-"), lambda r: r.job_id or ""),
-    Column("Session", lambda r: literal(r.session_id), lambda r: r.session_id),
+    Column(
+        "Job",
+        lambda r: literal(r.job_id or "-"),
+        lambda r: r.job_id or "",
+        drop=5,
+        cuttable=True,
+    ),
+    Column("Session", lambda r: literal(r.session_id), lambda r: r.session_id, cuttable=True),
 ]
 
 

@@ -25,9 +25,11 @@ def _columns(where: Callable[[LoadWarning], Text]) -> list[Column[LoadWarning]]:
             lambda w: Text(w.severity, style=SEVERITY_STYLES.get(w.severity, "")),
             lambda w: (SEVERITY_ORDER.get(w.severity, 9), w.path or "", w.line or 0),
         ),
-        Column("Where", where, lambda w: (w.path or "", w.line or 0)),
+        Column("Where", where, lambda w: (w.path or "", w.line or 0), cuttable=True),
         Column("Code", lambda w: Text(w.code), lambda w: w.code),
-        Column("Message", lambda w: literal(shown_text(w.message)), lambda w: w.message),
+        Column(
+            "Message", lambda w: literal(shown_text(w.message)), lambda w: w.message, cuttable=True
+        ),
     ]
 
 

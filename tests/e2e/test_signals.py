@@ -92,7 +92,7 @@ def test_a_signalled_app_restores_the_terminal_and_cleans_up(
         f"echo $? > {shlex.quote(str(status))}; stty -a > {shlex.quote(str(modes))}; sleep 600"
     )
     terminal.start(f"sh -c {shlex.quote(command)}")
-    terminal.wait_for("● running", "llm-pretrain-demo", settled=False)
+    terminal.wait_for("● running", "8 sessions from 8 sources", settled=False)
     assert terminal.tmux("display", "-p", "-t", "e2e", "#{alternate_on}").strip() == "1"
     shell = int(terminal.tmux("display", "-p", "-t", "e2e", "#{pane_pid}"))
     (app,) = _children()[shell]

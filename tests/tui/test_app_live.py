@@ -10,9 +10,11 @@ import pytest
 from stormlog_core.testing.writer import SinkWriter
 from stormlog_tui.app import make_app
 from stormlog_tui.cli import build_parser
+from stormlog_tui.messages import HostsChanged
+from stormlog_tui.screens import DetailScreen
 from stormlog_tui.widgets import RankTable, SessionsTable, StatusLine
 
-from .conftest import fixed_clock, loaded
+from .conftest import fixed_clock, loaded, screen_text
 from .test_sessions_table import column
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -91,6 +93,9 @@ async def test_a_failing_follower_is_reported_not_a_traceback(
             pilot, lambda: any("disk on fire" in str(n.message) for n in app._notifications)
         )
         assert app.screen.query_one(SessionsTable).row_count == 1  # the view stays
+        status = app.screen.query_one(StatusLine)  # no longer "● live"
+        await wait_until(pilot, lambda: "✖ not following (r reloads)" in str(status.render()))
+        assert "● live" not in str(status.render())
 
 
 async def test_a_failing_load_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,4 +136,33 @@ async def test_a_screen_under_the_job_waits_and_catches_up_when_it_comes_back(
         await pilot.press("escape")
         assert app.screen is sessions
         await wait_until(pilot, lambda: column(table, "Events") == ["40"])
+        writer.close()
+
+
+async def test_the_job_screen_says_the_live_state_and_the_hosts(tmp_path: Path) -> None:
+    """The job screen has the sessions screen's status line: a live update, a host that
+    drops, are said there while the job is open, not only once back on the sessions."""
+    writer = running_sink(tmp_path / "sink", 10)
+    app = make_app([tmp_path / "sink"], clock=fixed_clock, poll_seconds=0.2)
+
+    def status() -> str:
+        return screen_text(app).splitlines()[-2]  # the line above the keys
+
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("enter")
+        await loaded(app, pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert "1 session from 1 source · ● live, loaded 12:00:00" in status()
+        for index in range(10, 20):
+            writer.append(v3_record(index, session_id="live"))
+        writer.flush()
+        await wait_until(pilot, lambda: "● live (polling every 0.2s), last data " in status())
+        down = "node-01: unreachable (connection refused), retrying in 4 s"
+        app.post_message(HostsChanged([down]))
+        await wait_until(pilot, lambda: down in status())
+        app.post_message(HostsChanged(["node-01: connected"]))
+        await wait_until(pilot, lambda: "node-01: connected" in status())
+        await pilot.press("escape")  # the sessions screen was told too
+        assert "node-01: connected" in str(app.screen.query_one(StatusLine).render())
         writer.close()

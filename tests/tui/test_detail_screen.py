@@ -19,9 +19,10 @@ from stormlog_tui.widgets import (
     MemoryChart,
     PhaseTable,
     RankTable,
+    StatusLine,
 )
 
-from .conftest import fixed_clock, loaded
+from .conftest import fixed_clock, loaded, screen_text
 from .test_sessions_table import column
 
 pytestmark = pytest.mark.anyio
@@ -181,6 +182,29 @@ async def test_events_view_filters_by_type_and_text(demo_dir: Path) -> None:
         assert screen.query_one(RankTable).has_focus
 
 
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)], ids=["120x40", "200x60"])
+async def test_a_long_text_is_cut_with_an_ellipsis_at_the_tables_edge(
+    size: tuple[int, int],
+) -> None:
+    """A context or details text longer than its column is cut with … inside the table,
+    so nothing is hidden past the edge of the screen (no sideways scrolling), alone or
+    beside the chart."""
+    capture = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+    app = make_app([capture], clock=fixed_clock)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_demo(app, pilot)
+        await pilot.press("v")
+        await loaded(app, pilot)
+        view = screen.query_one(EventsView)
+        assert not view.show_horizontal_scrollbar
+        right = view.region.right - view.scrollbar_size_vertical
+        line = next(ln for ln in screen_text(app).splitlines() if "Large allocation" in ln)
+        start = line.index("Large allocation")
+        assert start < right
+        context = line[start:right]
+        assert "4.33 GB" in context or "…" in context  # whole, or cut where it shows
+
+
 async def test_export_keys_write_files_in_the_cwd(
     demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -226,6 +250,9 @@ async def test_layout_fits_small_and_uses_wide_screens(demo_dir: Path) -> None:
             chart = screen.query_one(MemoryChart)
             table = screen.query_one(RankTable)
             assert chart.size.height >= 6 and table.size.height >= 3
+            status = screen.query_one(StatusLine)  # just above the keys, whole
+            assert status.region.y == size[1] - 2 and status.region.width == size[0]
+            assert "8 sessions from 8 sources · loaded 12:00:00" in str(status.render())
             assert screen.has_class("-wide") is wide
             if wide:
                 assert table.region.x > chart.region.x  # side by side

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from stormlog_core.browse import load_dataset
 from stormlog_tui.app import make_app
+from stormlog_tui.messages import DatasetUpdated
 from stormlog_tui.screens import DetailScreen, RecordScreen
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
 
@@ -81,6 +83,25 @@ async def test_slash_filters_sessions_and_escape_clears(demo_dir: Path) -> None:
         assert table.has_focus and table.row_count == 4
         await pilot.press("escape")
         assert table.row_count == 8
+
+
+async def test_the_status_line_says_the_filter_once_the_bar_is_closed(demo_dir: Path) -> None:
+    """After enter the bar closes, and the status line says why the list is shorter (and
+    how to get the rest back), through a live update too; escape clears it."""
+    app = make_app([demo_dir], clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app, pilot)
+        await pilot.press("slash", *"node-02", "enter")
+        assert not app.screen.query_one(FilterBar).display
+        said = 'filter "node-02": 4 of 8 sessions from 8 sources (escape clears)'
+        assert said in screen_text(app).splitlines()[-2]  # the line above the keys
+        app.post_message(DatasetUpdated(load_dataset([demo_dir]), "● live (watching)"))
+        await loaded(app, pilot)
+        assert said in screen_text(app).splitlines()[-2]
+        await pilot.press("escape")
+        status = screen_text(app).splitlines()[-2]
+        assert "filter" not in status and "8 sessions from 8 sources" in status
+        assert app.screen.query_one(SessionsTable).row_count == 8
 
 
 async def test_enter_opens_the_job_of_the_session(demo_dir: Path) -> None:
@@ -163,17 +184,40 @@ async def test_q_quits(demo_dir: Path) -> None:
         assert not app.is_running
 
 
-async def test_a_narrow_terminal_hides_the_least_useful_columns_and_says_so() -> None:
-    capture = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
-    for width, hidden in ((80, {"Host", "Warn", "Events", "Start"}), (160, set())):
-        app = make_app([capture], clock=fixed_clock)
+REAL_GPU_JOB = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+
+
+async def test_a_narrow_terminal_hides_columns_keeps_the_ids_whole_and_says_so() -> None:
+    """At 80 columns the session ids (36 cells each) are shown whole: Start, Host, Events,
+    Job and Duration are hidden instead, and a notification names them; the warnings
+    count, which fits in what is left, stays."""
+    narrow = {"Host", "Events", "Duration", "Start", "Job"}
+    for width, hidden in ((80, narrow), (160, set())):
+        app = make_app([REAL_GPU_JOB], clock=fixed_clock)
         async with app.run_test(size=(width, 30)) as pilot:
             await loaded(app, pilot)
             await pilot.pause(0.2)
-            header = screen_text(app).splitlines()[1]
-            for name in ("Status", "Rank", "Peak alloc", "Job", "Session"):
+            lines = screen_text(app).splitlines()
+            header = lines[1]
+            for name in ("Status", "Rank", "Peak alloc", "Warn", "Session"):
                 assert name in header
             assert not any(name in header for name in hidden), header
+            assert app.dataset is not None
+            for session in app.dataset.sessions:  # whole, on the screen
+                assert any(session.session_id in line for line in lines), session.session_id
             said = [n.message for n in app._notifications if "narrow terminal" in n.message]
             assert bool(said) == bool(hidden)  # no room in the header: a notification says it
             assert all(name in said[0] for name in hidden) if hidden else True
+
+
+async def test_a_wide_terminal_spreads_the_columns_over_its_width() -> None:
+    """At 200 columns every column is shown, each wider than its widest cell: the room
+    to spare is shared, not left at the right of the rows."""
+    app = make_app([REAL_GPU_JOB], clock=fixed_clock)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await loaded(app, pilot)
+        header, first = screen_text(app).splitlines()[1:3]
+        assert header.index("Rank") - header.index("Status") > len("✔ completed  ")
+        assert first.index("0/8") < header.index("Host")  # a number under its header
+        assert first.index("vm") == header.index("Host")
+        assert len(first.rstrip()) > 150  # the ids end further right than at 138
