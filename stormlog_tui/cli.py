@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         "SSH link: what arrives meanwhile is shown at once)",
     )
     parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=_workers,
+        help="parse with N worker processes (default: every core this process may use; "
+        "also the STORMLOG_TUI_WORKERS environment variable)",
+    )
+    parser.add_argument(
         "--no-follow",
         action="store_true",
         help="do not follow growing files (by default, paths with a running session are "
@@ -150,6 +157,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.refresh is not None:
         settings = replace(settings, refresh_seconds=args.refresh)
+    if args.workers is not None:  # the one place the count is read, workers' own included
+        from stormlog_core.browse import WORKERS_ENV
+
+        os.environ[WORKERS_ENV] = str(args.workers)
     args.settings, args.config_problems = settings, problems
     if args.poll is None:
         args.poll = settings.poll_seconds
@@ -271,6 +282,16 @@ def _run_on(args: argparse.Namespace, paths: list[Path], mirror: Mirror | None) 
             )
             app.run()
     return app.return_code or EXIT_OK
+
+
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of workers: {text!r}") from None
+    if not 1 <= count <= 4096:
+        raise argparse.ArgumentTypeError("must be between 1 and 4096")
+    return count
 
 
 def _positive_seconds(text: str) -> float:

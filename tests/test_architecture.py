@@ -31,6 +31,7 @@ APP_ENTRY_POINTS = frozenset(
 BROWSE_ALL = [
     "COUNTERS",
     "SEVERITY_ORDER",
+    "WORKERS_ENV",
     "Dataset",
     "Discovery",
     "EventKind",

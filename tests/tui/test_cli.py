@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +128,19 @@ def test_csv_export_neutralises_formulas_from_telemetry(tmp_path: Path) -> None:
         not cell.startswith(("=", "+", "@", "\t", "\r")) for r in rows for cell in r.values()
     )
     assert int(rows[0]["allocator_allocated_bytes"]) > 0  # numbers stay numbers
+
+
+def test_workers_sets_the_count_every_loader_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stormlog_core.browse import WORKERS_ENV
+    from stormlog_core.browse.read import worker_count
+
+    monkeypatch.setenv(WORKERS_ENV, "1")  # restored (unset) after the test
+    data = Path(__file__).resolve().parents[1] / "data" / "real_gpu_job"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["--workers", "3", "--summary", str(data)])
+    assert status == 0 and out.getvalue()
+    assert worker_count() == 3
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert main(["--workers", "0", "--summary", str(data)]) == 2  # a usage error
+    assert "--workers" in err.getvalue()

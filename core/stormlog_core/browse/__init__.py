@@ -23,7 +23,7 @@ from stormlog_core.browse.event_table import EventTable, Texts, event_texts
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.raw_records import session_records, sources_of
-from stormlog_core.browse.read import prepare_workers
+from stormlog_core.browse.read import WORKERS_ENV, prepare_workers
 from stormlog_core.browse.record_at import RecordLine, read_record
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
@@ -44,6 +44,7 @@ from stormlog_core.schema.units import (
 __all__ = [
     "COUNTERS",
     "SEVERITY_ORDER",
+    "WORKERS_ENV",
     "Dataset",
     "Discovery",
     "EventKind",

@@ -172,11 +172,15 @@ def _executor(total_bytes: int, tasks: int, workers: int | None) -> Executor | N
     return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=die_with_parent)
 
 
+#: The environment variable that sets how many worker processes parse (``--workers``).
+WORKERS_ENV: Final = "STORMLOG_TUI_WORKERS"
+
+
 def worker_count() -> int:
-    """Worker processes for a large load: ``STORMLOG_TUI_WORKERS`` when set, else every
-    core this process may run on (its CPU affinity, as a batch scheduler sets it)."""
+    """Worker processes for a large load: :data:`WORKERS_ENV` when set, else every core
+    this process may run on (its CPU affinity, as a batch scheduler sets it)."""
     try:
-        wanted = int(os.environ.get("STORMLOG_TUI_WORKERS", ""))
+        wanted = int(os.environ.get(WORKERS_ENV, ""))
     except ValueError:
         wanted = 0
     if wanted > 0:
