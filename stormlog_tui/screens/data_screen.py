@@ -41,6 +41,7 @@ from typing import Generic, TypeVar
 from textual import events
 from textual.screen import Screen
 
+from stormlog_core.browse import release_free_memory
 from stormlog_tui.coalesce import Coalescer
 from stormlog_tui.view.shown import Shown
 from stormlog_tui.widgets.status_line import StatusLine
@@ -57,9 +58,12 @@ _resume = False
 
 @contextmanager
 def worker_turn() -> Iterator[None]:
-    """Compute alone (wait for the other screen workers) with the collector paused."""
+    """Compute alone (wait for the other screen workers) with the collector paused; then
+    give the memory the work freed back to the system (a job view's first computation
+    frees a hundred megabytes of temporaries at 1M records)."""
     with _turn, _gc_paused():
         yield
+        release_free_memory()
 
 
 @contextmanager

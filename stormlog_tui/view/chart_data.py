@@ -214,7 +214,7 @@ def _scale_for(peak: float, limit: float | None) -> tuple[str, float, float]:
 def prepare_chart(
     tracks: Sequence[RankTimeline],
     view: ChartView,
-    events: Sequence[tuple[int, str]] = (),
+    events: Marks | None = None,
     degraded: Sequence[Span] = (),
 ) -> ChartData:
     """The chart of ``view.metric`` for the selected ranks, ready for plotext, with the
@@ -243,7 +243,7 @@ def spans_in_window(spans: Sequence[Span], view: ChartView) -> list[tuple[float,
 
 
 def _prepare_lines(
-    shown: Sequence[RankTimeline], view: ChartView, events: Sequence[tuple[int, str]]
+    shown: Sequence[RankTimeline], view: ChartView, events: Marks | None
 ) -> ChartData:
     """The lines of the charted ranks ``shown``."""
     if len(shown) == 1:
@@ -273,7 +273,7 @@ def _finite(value: float) -> float:
     return value if np.isfinite(value) else -1.0
 
 
-def _one_rank(track: RankTimeline, view: ChartView, events: Sequence[tuple[int, str]]) -> ChartData:
+def _one_rank(track: RankTimeline, view: ChartView, events: Marks | None) -> ChartData:
     """One rank: allocated, reserved and device used together, with the device total."""
     peaks = [_window_peak(track, view, name) for name in METRICS.values()]
     limit = device_total(track)
@@ -302,7 +302,7 @@ def _frame(
     scale: float,
     top: float,
     limit_bytes: float | None,
-    events: Sequence[tuple[int, str]],
+    events: Marks | None,
     ranks_shown: int,
 ) -> ChartData:
     """The chart's frame: axes in ``unit`` (``scale`` bytes), the device total, the marks."""
@@ -322,40 +322,65 @@ def _frame(
     )
 
 
-def event_marks(events: Sequence[tuple[int, str]], view: ChartView) -> dict[str, list[float]]:
-    """Event times in the window, by kind, at most one mark per column and kind."""
-    marks: dict[str, list[float]] = {}
+@dataclass(frozen=True)
+class Marks:
+    """What the chart may mark, as columns: each mark's time and label (an index into
+    :data:`MARK_LABELS`), in the order they are marked."""
+
+    times: npt.NDArray[np.int64]
+    labels: npt.NDArray[np.int64]
+
+    def pairs(self) -> list[tuple[int, str]]:
+        """``(timestamp_ns, label)`` of every mark."""
+        return [
+            (at, MARK_LABELS[label])
+            for at, label in zip(self.times.tolist(), self.labels.tolist(), strict=True)
+        ]
+
+
+#: The labels of the marks: an event kind's (its value is its index), then the onset.
+MARK_LABELS: tuple[str, ...] = (*(kind.label for kind in EventKind), ONSET)
+
+
+def event_marks(events: Marks | None, view: ChartView) -> dict[str, list[float]]:
+    """Event times in the window, by kind, at most one mark per column and kind (the
+    first one, in the order given)."""
+    if events is None or not len(events.times):
+        return {}
+    times, labels = events.times, events.labels
+    inside = (times >= view.start_ns) & (times <= view.end_ns)
+    times, labels = times[inside], labels[inside]
     span = max(view.end_ns - view.start_ns, 1)
-    seen: set[tuple[str, int]] = set()
-    for stamp, kind in events:
-        if not view.start_ns <= stamp <= view.end_ns:
-            continue
-        column = int((stamp - view.start_ns) * view.columns / span)
-        if (kind, column) in seen:
-            continue
-        seen.add((kind, column))
-        marks.setdefault(kind, []).append((stamp - view.origin_ns) / 1e9)
+    column = ((times - view.start_ns) * (view.columns / span)).astype(np.int64)
+    _, first = np.unique(labels * (view.columns + 1) + column, return_index=True)
+    first.sort()
+    at = (times[first] - view.origin_ns) / 1e9
+    kept = labels[first]
+    marks: dict[str, list[float]] = {}
+    for label in dict.fromkeys(kept.tolist()):
+        marks[MARK_LABELS[label]] = at[kept == label].tolist()
     return marks
 
 
 def chart_events(
     group: DetailGroup, ranks: Sequence[int] | None, onsets: Sequence[tuple[int, int]] = ()
-) -> list[tuple[int, str]]:
-    """``(timestamp_ns, mark)`` of what the chart marks for the shown ranks: events of the
-    marked kinds (by core's taxonomy, so an OOM is an OOM however it was written) and the
-    ``(rank, onset_ns)`` of diverging ranks."""
+) -> Marks:
+    """What the chart marks for the shown ranks: events of the marked kinds (by core's
+    taxonomy, so an OOM is an OOM however it was written) and the ``(rank, onset_ns)`` of
+    diverging ranks."""
     wanted = None if ranks is None else set(ranks)
-    marks = []
+    times, labels = [], []
     for track in group.tracks:
         if wanted is not None and track.rank not in wanted:
             continue
         events = track.events
-        marked = np.flatnonzero(events.of_kind(*MARKED_KINDS))
-        kinds = events.kinds[marked].tolist()
-        times = events.times[marked].tolist()
-        marks += [(at, EventKind(kind).label) for at, kind in zip(times, kinds, strict=True)]
-    marks += [(at, ONSET) for rank, at in onsets if wanted is None or rank in wanted]
-    return marks
+        marked = events.of_kind(*MARKED_KINDS)
+        times.append(events.times[marked])
+        labels.append(events.kinds[marked].astype(np.int64))
+    shown = [at for rank, at in onsets if wanted is None or rank in wanted]
+    times.append(np.array(shown, dtype=np.int64))
+    labels.append(np.full(len(shown), MARK_LABELS.index(ONSET), dtype=np.int64))
+    return Marks(np.concatenate(times), np.concatenate(labels))
 
 
 def chart_degraded(group: DetailGroup, ranks: Sequence[int] | None) -> list[Span]:

@@ -62,9 +62,10 @@ def overlay(canvas: Text, data: ChartData, dark: bool = True) -> Text:
             first, last = _columns(frame, data, start, end)
             for row in range(frame.top + 1, frame.bottom):
                 lines[row].stylize(f"on {rich_colour(colour)}", first, last + 1)
-    for start, end in data.degraded:
-        first, last = _columns(frame, data, start, end)
-        degraded = colours.marks["degraded"][1]
+    degraded = colours.marks["degraded"][1]
+    cells = [_columns(frame, data, s, e) for s, e in data.degraded]
+    cells.sort()
+    for first, last in _merged_columns(cells):  # thousands of stretches: a few runs of cells
         lines[frame.bottom] = _degraded_axis(lines[frame.bottom], first, last, degraded)
     return Text("\n").join(lines)
 
@@ -72,6 +73,17 @@ def overlay(canvas: Text, data: ChartData, dark: bool = True) -> Text:
 def _columns(frame: Frame, data: ChartData, start: float, end: float) -> tuple[int, int]:
     first = frame.column(start, data.x_min, data.x_max)
     return first, max(first, frame.column(end, data.x_min, data.x_max))
+
+
+def _merged_columns(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted column ranges with the overlapping or touching ones joined."""
+    merged: list[tuple[int, int]] = []
+    for first, last in spans:
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _degraded_axis(line: Text, first: int, last: int, colour: tuple[int, int, int]) -> Text:

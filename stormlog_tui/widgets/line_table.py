@@ -225,7 +225,9 @@ class LineTable(FittedColumns, Generic[RowT], can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         top = int(self.scroll_y)
-        end = min(len(self.shown_rows), top + self.size.height)
+        # only the rows drawn now (a layout pass may make an auto-height table as tall as
+        # all its rows for a moment: measuring them all would take seconds at 100k rows)
+        end = min(len(self.shown_rows), top + min(self.size.height, crop.bottom))
         grew = False
         if self._unmeasured:
             self._unmeasured = False

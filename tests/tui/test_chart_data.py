@@ -25,6 +25,7 @@ from stormlog_core.schema.sessions import SessionSummary
 from stormlog_tui.view.chart_data import (
     ChartView,
     Highlight,
+    Marks,
     chart_events,
     pick_unit,
     prepare_chart,
@@ -128,7 +129,9 @@ def test_zoom_narrows_the_x_range_and_keeps_points_bounded() -> None:
 
 def test_events_are_marked_once_per_column() -> None:
     g = group(2, 100)
-    events = [(g.origin_ns + i * 1000, "alert") for i in range(50)] + [(g.end_ns, "oom")]
+    times = [g.origin_ns + i * 1000 for i in range(50)] + [g.end_ns]
+    labels = [int(EventKind.ALERT)] * 50 + [int(EventKind.OOM)]
+    events = Marks(np.array(times, dtype=np.int64), np.array(labels, dtype=np.int64))
     data = prepare_chart(g.tracks, view_of(g), events)
     assert len(data.marks["alert"]) == 1 and len(data.marks["oom"]) == 1
     assert classify_event("collector_degraded", {}) is EventKind.COLLECTOR
@@ -148,7 +151,7 @@ def test_a_stormlog_oom_is_marked_oom_and_found_by_the_oom_filter() -> None:
     at = int(s.series.timestamp_ns[50])
     s.events = s.events.merged(EventTable.from_records([oom_event(at)]))
     g = make_group("job:job", "job job", [s])
-    assert chart_events(g, None) == [(at, "oom")]
+    assert chart_events(g, None).pairs() == [(at, "oom")]
     data = prepare_chart(g.tracks, view_of(g), chart_events(g, None))
     assert list(data.marks) == ["oom"] and "alert" not in data.marks
     rows = event_rows(g)

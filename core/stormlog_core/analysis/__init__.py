@@ -10,7 +10,14 @@ from __future__ import annotations
 from stormlog_core.analysis.collector import DegradedInterval, degraded_intervals
 from stormlog_core.analysis.job_stats import Divergence, JobStats, all_job_stats, job_stats
 from stormlog_core.analysis.jobs import Job, RankTimeline, format_ranks, group_jobs
-from stormlog_core.analysis.phases import PhaseInterval, PhaseStats, phase_table, session_intervals
+from stormlog_core.analysis.phases import (
+    IntervalArrays,
+    PhaseInterval,
+    PhaseStats,
+    interval_arrays,
+    phase_table,
+    session_intervals,
+)
 from stormlog_core.analysis.rank_stats import RankStats, headroom_at_peak, rank_stats
 from stormlog_core.analysis.report import (
     coverage_lines,
@@ -23,6 +30,7 @@ from stormlog_core.analysis.report import (
 __all__ = [
     "DegradedInterval",
     "Divergence",
+    "IntervalArrays",
     "Job",
     "JobStats",
     "PhaseInterval",
@@ -35,6 +43,7 @@ __all__ = [
     "format_ranks",
     "group_jobs",
     "headroom_at_peak",
+    "interval_arrays",
     "job_report",
     "job_stats",
     "oom_lines",

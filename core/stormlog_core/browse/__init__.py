@@ -19,7 +19,7 @@ from stormlog_core.browse.discover import (
     telemetry_kind,
 )
 from stormlog_core.browse.event_record import EventRecord
-from stormlog_core.browse.event_table import EventTable, Texts, event_texts
+from stormlog_core.browse.event_table import SHOWN_COLUMNS, EventTable, Texts, event_texts
 from stormlog_core.browse.follow import Follower, FollowUpdate
 from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.raw_records import session_records, sources_of
@@ -28,6 +28,7 @@ from stormlog_core.browse.record_at import RecordLine, read_record
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
+from stormlog_core.io.memory import release_free_memory
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
 from stormlog_core.schema.taxonomy import EventKind, classify_event, severity_of
@@ -44,6 +45,7 @@ from stormlog_core.schema.units import (
 __all__ = [
     "COUNTERS",
     "SEVERITY_ORDER",
+    "SHOWN_COLUMNS",
     "WORKERS_ENV",
     "Dataset",
     "Discovery",
@@ -75,6 +77,7 @@ __all__ = [
     "parse_instant",
     "prepare_workers",
     "read_record",
+    "release_free_memory",
     "searched_dir",
     "session_records",
     "severity_of",

@@ -73,18 +73,6 @@ def split_result(result: FileResult, types: dict[str, int]) -> dict[str, Part]:
     return parts
 
 
-def _choose_source(parts: list[Part], targets: Sequence[Target]) -> list[Part]:
-    """The parts of the one source that holds the most of a session (a sink on a tie).
-
-    The same session found in a sink and in its JSON export is shown once.
-    """
-    sizes: dict[int, int] = defaultdict(int)
-    for part in parts:
-        sizes[part.target] += len(part.columns["timestamp_ns"])
-    best = min(sizes, key=lambda t: (-sizes[t], targets[t].kind != "sink", t))
-    return [part for part in parts if part.target == best]
-
-
 def _concat(parts: list[Part]) -> dict[str, npt.NDArray[Any]]:
     columns = {
         name: np.concatenate([part.columns[name] for part in parts]) for name in parts[0].columns
@@ -293,6 +281,79 @@ def _manifest_summaries(
     }
 
 
+@dataclass
+class _Candidate:
+    """A session as one target (sink or file) holds it."""
+
+    target: int
+    rows: int
+    data: SessionData
+    warnings: list[LoadWarning]
+
+
+class SessionAssembler:
+    """Sessions built one target at a time, as the target's files are parsed: each
+    target's columns are freed once its sessions are built, so a load holds the parsed
+    files of one target at a time, not of every target, beside the sessions.
+
+    A session found in several targets (a sink and its JSON export) is shown once, from
+    the target that holds most of its records (a sink on a tie)."""
+
+    def __init__(
+        self, manifests: dict[int, SinkManifest], targets: Sequence[Target], now_ns: int
+    ) -> None:
+        self.targets, self.now_ns = targets, now_ns
+        self.types: dict[str, int] = {"sample": 0}
+        self.summaries = _manifest_summaries(manifests)
+        self._candidates: dict[str, list[_Candidate]] = defaultdict(list)
+
+    def add_target(self, results: Sequence[FileResult]) -> None:
+        """Build the sessions of one target's parsed files (all of them)."""
+        grouped: dict[str, list[Part]] = defaultdict(list)
+        for result in results:
+            for session_id, part in split_result(result, self.types).items():
+                grouped[session_id].append(part)
+            # the parts hold the columns now; the result keeps what a follower reads of it
+            result.chunk.columns = {"timestamp_ns": result.chunk.columns["timestamp_ns"]}
+            for stated in result.chunk.summaries:  # a results file stating its session
+                self.summaries.setdefault((result.task.target, stated.session_id), stated)
+        for session_id in list(grouped):
+            parts = grouped.pop(session_id)  # freed once the session is built
+            target = parts[0].target
+            rows = sum(len(part.columns["timestamp_ns"]) for part in parts)
+            summary = self.summaries.get((target, session_id))
+            data, found = build_session(session_id, parts, summary, self.types)
+            self._candidates[session_id].append(_Candidate(target, rows, data, found))
+
+    def finish(self) -> tuple[list[SessionData], list[LoadWarning]]:
+        """Every session (in display order) and the warnings about them."""
+        targets = self.targets
+        sessions: list[SessionData] = []
+        warnings: list[LoadWarning] = []
+        for candidates in self._candidates.values():
+            best = min(
+                candidates, key=lambda c: (-c.rows, targets[c.target].kind != "sink", c.target)
+            )
+            sessions.append(best.data)
+            warnings += best.warnings
+        loaded = {session.session_id for session in sessions}
+        for (target, session_id), summary in self.summaries.items():
+            if session_id in loaded:
+                continue
+            loaded.add(session_id)
+            sessions.append(SessionData(summary=summary, series=Series.empty()))
+            where = str(targets[target].path / "manifest.json")
+            message = f"session {session_id} ({summary.status}) has no events in the files present"
+            warnings.append(make_warning("session-empty", message, where, None, session_id))
+        for session in sessions:
+            session.refresh_staleness(self.now_ns)
+            stale = session.stale_warning(self.now_ns)
+            if stale is not None:
+                warnings.append(stale)
+        sessions.sort(key=lambda session: session_sort_key(session.summary))
+        return sessions, warnings
+
+
 def assemble_sessions(
     results: Sequence[FileResult],
     manifests: dict[int, SinkManifest],
@@ -300,39 +361,13 @@ def assemble_sessions(
     now_ns: int,
 ) -> tuple[list[SessionData], list[LoadWarning]]:
     """Sessions (in display order) from parsed files and sink manifests."""
-    types: dict[str, int] = {"sample": 0}
-    grouped: dict[str, list[Part]] = defaultdict(list)
+    assembler = SessionAssembler(manifests, targets, now_ns)
+    by_target: dict[int, list[FileResult]] = defaultdict(list)
     for result in results:
-        for session_id, part in split_result(result, types).items():
-            grouped[session_id].append(part)
-    summaries = _manifest_summaries(manifests)
-    for result in results:  # a results file stating its session (stormlog 0.4.3)
-        for stated in result.chunk.summaries:
-            summaries.setdefault((result.task.target, stated.session_id), stated)
-    sessions: list[SessionData] = []
-    warnings: list[LoadWarning] = []
-    for session_id, all_parts in grouped.items():
-        parts = _choose_source(all_parts, targets)
-        summary = summaries.get((parts[0].target, session_id))
-        data, found = build_session(session_id, parts, summary, types)
-        sessions.append(data)
-        warnings += found
-    loaded = {session.session_id for session in sessions}
-    for (target, session_id), summary in summaries.items():
-        if session_id in loaded:
-            continue
-        loaded.add(session_id)
-        sessions.append(SessionData(summary=summary, series=Series.empty()))
-        where = str(targets[target].path / "manifest.json")
-        message = f"session {session_id} ({summary.status}) has no events in the files present"
-        warnings.append(make_warning("session-empty", message, where, None, session_id))
-    for session in sessions:
-        session.refresh_staleness(now_ns)
-        stale = session.stale_warning(now_ns)
-        if stale is not None:
-            warnings.append(stale)
-    sessions.sort(key=lambda session: session_sort_key(session.summary))
-    return sessions, warnings
+        by_target[result.task.target].append(result)
+    for target_results in by_target.values():
+        assembler.add_target(target_results)
+    return assembler.finish()
 
 
 def check_jobs(sessions: Sequence[SessionData]) -> list[LoadWarning]:

@@ -8,6 +8,7 @@ loads parse files in parallel worker processes.
 from __future__ import annotations
 
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     pass
 
-from stormlog_core.browse.assemble import assemble_sessions, check_jobs
+from stormlog_core.browse.assemble import SessionAssembler, check_jobs
 from stormlog_core.browse.discover import Discovery, Target, discover
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, sort_warnings
 from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
@@ -29,6 +30,7 @@ from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import (
     SinkManifest,
 )
+from stormlog_core.io.memory import release_free_memory
 from stormlog_core.schema.sessions import session_sort_key
 
 
@@ -111,17 +113,26 @@ def load_targets(
         planned(preview_dataset(found, manifests))
     warnings = found.warnings + warnings
     results = []
+    assembler = SessionAssembler(manifests, found.targets, now_ns)
+    left = Counter(task.target for task in tasks)
+    waiting: dict[int, list[FileResult]] = defaultdict(list)
     for result in run_tasks(tasks, workers, progress):
         warnings += result.chunk.warnings + record_count_warnings(result)
         result.chunk.warnings = []
         results.append(result)
-    sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
+        target = result.task.target
+        waiting[target].append(result)
+        left[target] -= 1
+        if not left[target]:  # its files are parsed: build its sessions, free its columns
+            assembler.add_target(waiting.pop(target))
+    sessions, session_warnings = assembler.finish()
     warnings += session_warnings + check_jobs(sessions)
     dataset = Dataset(sessions, [], found.targets)
     dataset.bundles = find_bundles(found.roots)
     attach_ooms(dataset.sessions, dataset.bundles)
     dataset.warnings = sort_warnings(warnings + attach_coverage(dataset, manifests))
     count_warnings_per_session(dataset)
+    release_free_memory()
     return dataset, results, manifests
 
 

@@ -65,6 +65,24 @@ CHUNK_EVENT_COLUMNS: Final = (
     "key",
     "extra",
 )
+#: What :meth:`EventTable.record` reads, and what a view filters and sorts on.
+SHOWN_COLUMNS: Final = (
+    "timestamp_ns",
+    "session",
+    "rank",
+    "source",
+    "line",
+    "offset",
+    "allocated",
+    "device_used",
+    "etype",
+    "kind",
+    "severity",
+    "context",
+    "phase_path",
+    "reason",
+    "extra",
+)
 #: Columns whose sample rows hold 0 (the others hold -1, or None).
 ZERO_FILLED: Final = ("phase_action", "degradation")
 #: Columns that hold text codes.
@@ -356,15 +374,17 @@ class EventTable:
         )
 
     @staticmethod
-    def concat(tables: Sequence[EventTable]) -> EventTable:
-        """The events of ``tables`` one after the other."""
+    def concat(tables: Sequence[EventTable], columns: Sequence[str] | None = None) -> EventTable:
+        """The events of ``tables`` one after the other (only ``columns``, when given: a
+        view that shows rows needs :data:`SHOWN_COLUMNS`, not the duplicate keys)."""
         tables = [table for table in tables if len(table)]
         if not tables:
             return EventTable()
         if len(tables) == 1:
             return tables[0]
+        names = EVENT_COLUMNS if columns is None else columns
         return EventTable(
-            {name: np.concatenate([t.columns[name] for t in tables]) for name in EVENT_COLUMNS}
+            {name: np.concatenate([t.columns[name] for t in tables]) for name in names}
         )
 
     def merged(self, other: EventTable) -> EventTable:

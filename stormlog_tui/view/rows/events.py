@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 import numpy as np
 
-from stormlog_core.browse import EventKind, EventRecord, EventTable, event_texts
+from stormlog_core.browse import SHOWN_COLUMNS, EventKind, EventRecord, EventTable, event_texts
 from stormlog_tui.view.detail_group import DetailGroup
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class EventRows(Sequence[EventRecord]):
 
 def event_rows(group: DetailGroup) -> EventRows:
     """Every non-sample event of the group's ranks, in time order (then by rank)."""
-    table = EventTable.concat([track.events for track in group.tracks])
+    table = EventTable.concat([track.events for track in group.tracks], SHOWN_COLUMNS)
     c = table.columns
     return EventRows(table, np.lexsort((c["rank"], c["timestamp_ns"])).astype(np.int64))
 

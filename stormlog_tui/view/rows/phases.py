@@ -9,16 +9,20 @@ that worst rank whose allocated memory grew most from enter to exit.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from stormlog_core.analysis import PhaseInterval, phase_table, session_intervals
-from stormlog_core.browse import SessionData, counted
+import numpy as np
+
+from stormlog_core.analysis import interval_arrays, phase_table
+from stormlog_core.browse import SessionData, counted, event_texts
 from stormlog_tui.view.detail_group import DetailGroup
 from stormlog_tui.view.formats import signed_bytes_or_dash
 from stormlog_tui.view.rank_lists import ranks_label
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 Span = tuple[int, int]
 
@@ -49,31 +53,56 @@ class PhaseRow:
         return f"{self.worst_rank} ({signed_bytes_or_dash(self.worst_rank_change)})"
 
 
-def _change(interval: PhaseInterval) -> float:
-    change = interval.change_bytes
-    return -math.inf if math.isnan(change) else change
+@dataclass(frozen=True)
+class _Runs:
+    """Every run of every phase of some sessions, as columns (sessions in order)."""
 
+    path: npt.NDArray[np.int32]
+    rank: npt.NDArray[np.int64]
+    start_ns: npt.NDArray[np.int64]
+    end_ns: npt.NDArray[np.int64]
+    change: npt.NDArray[np.float64]  # NaN (a counter was null) counts as the least growth
 
-def _worst_run(runs: Sequence[PhaseInterval], rank: int | None) -> PhaseInterval | None:
-    """The run on ``rank`` that grew most (the longest run when no rank is known)."""
-    on_rank = [run for run in runs if run.rank == rank]
-    if on_rank:
-        return max(on_rank, key=_change)
-    return max(runs, key=lambda run: run.duration_ns, default=None)
+    @classmethod
+    def of(cls, sessions: Sequence[SessionData]) -> _Runs:
+        found = [(interval_arrays(session), session.summary.rank) for session in sessions]
+        return cls(
+            path=np.concatenate([a.path for a, _ in found]),
+            rank=np.concatenate([np.full(len(a), rank, dtype=np.int64) for a, rank in found]),
+            start_ns=np.concatenate([a.start_ns for a, _ in found]),
+            end_ns=np.concatenate([a.end_ns for a, _ in found]),
+            change=np.concatenate([a.exit_allocated - a.enter_allocated for a, _ in found]),
+        )
+
+    def worst(self, path: int, rank: int | None) -> tuple[Span | None, tuple[Span, ...]]:
+        """The run of ``path`` on ``rank`` that grew most (else the longest run of
+        ``path``), and every run of ``path`` on the worst run's rank."""
+        mine = self.path == path
+        on_rank = mine & (self.rank == rank) if rank is not None else np.zeros_like(mine)
+        if on_rank.any():
+            rows = np.flatnonzero(on_rank)
+            change = np.where(np.isnan(self.change[rows]), -np.inf, self.change[rows])
+            best = int(rows[int(np.argmax(change))])
+        elif mine.any():
+            rows = np.flatnonzero(mine)
+            best = int(rows[int(np.argmax(self.end_ns[rows] - self.start_ns[rows]))])
+        else:
+            return None, ()
+        same = np.flatnonzero(mine & (self.rank == self.rank[best]))
+        starts, ends = self.start_ns[same].tolist(), self.end_ns[same].tolist()
+        spans = tuple(zip(starts, ends, strict=True))
+        return (int(self.start_ns[best]), int(self.end_ns[best])), spans
 
 
 def phase_rows(sessions: Sequence[SessionData]) -> list[PhaseRow]:
     """The phases table of ``sessions`` (a job's ranks, or one session), by peak."""
     if not sessions:
         return []
-    runs: dict[str, list[PhaseInterval]] = defaultdict(list)
-    for session in sessions:
-        for interval in session_intervals(session):
-            runs[interval.path].append(interval)
+    runs = _Runs.of(sessions)
+    codes = event_texts()
     rows = []
     for stats in phase_table(sessions):
-        worst = _worst_run(runs[stats.path], stats.worst_rank)
-        rank = worst.rank if worst is not None else None
+        worst, spans = runs.worst(codes.code(stats.path), stats.worst_rank)
         rows.append(
             PhaseRow(
                 path=stats.path,
@@ -85,8 +114,8 @@ def phase_rows(sessions: Sequence[SessionData]) -> list[PhaseRow]:
                 worst_rank=stats.worst_rank,
                 worst_rank_change=stats.worst_rank_change_bytes,
                 open_count=stats.open_count,
-                worst=(worst.start_ns, worst.end_ns) if worst is not None else None,
-                runs=tuple((r.start_ns, r.end_ns) for r in runs[stats.path] if r.rank == rank),
+                worst=worst,
+                runs=spans,
             )
         )
     return rows
