@@ -45,6 +45,7 @@ BROWSE_ALL = [
     "SessionSummary",
     "Target",
     "Texts",
+    "cache_home",
     "classify_event",
     "counted",
     "discover",

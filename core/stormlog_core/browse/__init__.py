@@ -27,6 +27,7 @@ from stormlog_core.browse.read import prepare_workers
 from stormlog_core.browse.record_at import RecordLine, read_record
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.cache_home import cache_home
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.sessions import SessionSummary
@@ -58,6 +59,7 @@ __all__ = [
     "SessionSummary",
     "Target",
     "Texts",
+    "cache_home",
     "classify_event",
     "counted",
     "discover",
