@@ -47,6 +47,7 @@ BROWSE_ALL = [
     "Texts",
     "cache_home",
     "classify_event",
+    "configure_cache",
     "counted",
     "discover",
     "is_sink_dir",

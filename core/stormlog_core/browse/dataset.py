@@ -11,10 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from stormlog_core.browse.assemble import assemble_sessions, check_jobs
 from stormlog_core.browse.discover import Discovery, Target, discover
@@ -23,6 +19,7 @@ from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
 from stormlog_core.browse.plan import plan_targets
 from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
 from stormlog_core.browse.rollups import Coverage, coverage_warning, sink_coverage
+from stormlog_core.browse.segment_cache import offer, open_cache, trim
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.manifest import (
@@ -103,11 +100,15 @@ def load_targets(
     """
     tasks, manifests, warnings = plan_targets(found.targets, final=final)
     warnings = found.warnings + warnings
+    cache = open_cache()
+    offer(tasks, cache)
     results = []
     for result in run_tasks(tasks, workers, progress):
         warnings += result.chunk.warnings + record_count_warnings(result)
         result.chunk.warnings = []
         results.append(result)
+    if cache is not None and any(result.cached == "stored" for result in results):
+        trim(cache)
     sessions, session_warnings = assemble_sessions(results, manifests, found.targets, now_ns)
     warnings += session_warnings + check_jobs(sessions)
     dataset = Dataset(sessions, [], found.targets)
