@@ -17,6 +17,7 @@ import os
 import shutil
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from stormlog_core.browse.dataset import Dataset, load_targets
 from stormlog_core.browse.discover import discover
 from stormlog_core.browse.event_table import TEXT_COLUMNS, TEXTS
 from stormlog_core.browse.follow import Follower
+from stormlog_core.browse.parse import parse_jsonl
 from stormlog_core.browse.read import FileResult
 from stormlog_core.browse.segment_cache import open_cache, segments_dir, trim
 from stormlog_core.browse.series import source_path
@@ -220,13 +222,13 @@ def test_the_second_load_parses_nothing_and_touches_the_entries(
     job: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real = read_module.parse_jsonl
+    real = parse_jsonl
 
     def counting(data: Any, **options: Any) -> Any:
         parsed.append(options["path"])
         return real(data, **options)
 
-    monkeypatch.setattr(read_module, "parse_jsonl", counting)
+    monkeypatch.setattr("stormlog_core.browse.read.parse_jsonl", counting)
     load([job])
     assert len(parsed) == 8
     long_ago = time.time() - 86_400
@@ -270,7 +272,7 @@ def _garbage(data: bytes) -> bytes:
     return b"\x80\x04 not an entry, and certainly not a pickle" * 10
 
 
-DAMAGE = {
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "truncated": _truncate,
     "flipped-byte": _flip,
     "other-version": _other_version,
@@ -370,8 +372,6 @@ def test_open_segments_json_documents_and_plain_files_are_never_cached(tmp_path:
 def test_a_follower_reads_appended_bytes_without_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import stormlog_core.browse.file_cursors as cursors
-
     sink = write_stormlog_sink(tmp_path / "rank-0", 0, close=False)
     try:
         follower = Follower([tmp_path], workers=1)
@@ -379,13 +379,13 @@ def test_a_follower_reads_appended_bytes_without_the_cache(
         kept = entries()
         assert kept  # the closed segments of a running sink are cached on loading
         offered: list[str | None] = []
-        real = cursors.read_file
+        real = read_module.read_file
 
         def reading(task: Any) -> FileResult:
             offered.append(task.cache_dir)
             return real(task)
 
-        monkeypatch.setattr(cursors, "read_file", reading)
+        monkeypatch.setattr("stormlog_core.browse.file_cursors.read_file", reading)
         last = json.loads((REAL / "rank-0" / "segment-000001.jsonl").read_text().splitlines()[-1])
         sink.append(last | {"timestamp_ns": last["timestamp_ns"] + 1_000_000})
         sink.flush(force=True)
