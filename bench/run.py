@@ -6,8 +6,13 @@
 Measurements (NAME): ``load`` (browser load of the whole job: time and peak memory),
 ``process`` (the same on 100k as whole ``python -c`` processes), ``compat`` (the
 seed-compatible ``load_telemetry_sessions`` per rank dir, and a check that its results are
-identical to the reference's), ``downsample`` (1M points to 400 buckets) and ``summary``
-(``stormlog-tui --summary`` as a whole process). ``--quick`` uses the 100k job only.
+identical to the reference's), ``downsample`` (1M points to 400 buckets), ``summary``
+(``stormlog-tui --summary`` as a whole process) and ``cache`` (a reopen of the finished
+job with a warm segment cache against ``--no-cache``). ``--quick`` uses the 100k job only.
+
+Every measurement but ``cache`` runs with ``STORMLOG_TUI_NO_CACHE=1``: they measure
+parsing, and never write the user's cache; ``cache`` uses a private ``XDG_CACHE_HOME``
+under the output directory.
 
 Every measurement runs in a fresh process (see probes.py) so peak memory is clean; ours runs
 three times (median time, highest peak) when that is cheap, the reference once. Wall-clock
@@ -38,7 +43,7 @@ from make_sinks import DEFAULT_OUT, RANKS, ensure_job  # noqa: E402
 
 PROBES = BENCH / "probes.py"
 PY = sys.executable
-MEASUREMENTS = ("load", "process", "summary-json", "compat", "downsample", "summary")
+MEASUREMENTS = ("load", "process", "summary-json", "compat", "downsample", "summary", "cache")
 #: Ours is repeated while the runs so far took less than this many seconds in total.
 CHEAP_SECONDS = 30.0
 
@@ -121,11 +126,13 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def run_process(argv: list[str]) -> tuple[float, str, int]:
+def run_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str, int]:
     """Run ``argv`` to the end; return wall seconds, stdout and the peak tree RSS (KiB)."""
     peak = [0]
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     done = threading.Event()
 
     def sample() -> None:
@@ -356,6 +363,60 @@ def measure_summary(ctx: Context) -> None:
     ctx.rows.append(Row(name, _s(seconds), "-", "-", "< 3 s", seconds < 3, f"peak {_mib(peak)}"))
 
 
+#: A warm reopen of the 1M job against ``--no-cache`` (issue #11). At 100k most of a warm
+#: run is the interpreter starting and importing, which no cache shortens: the row says
+#: the ratio with and without that start-up, and is not judged.
+CACHE_TARGET = 5.0
+
+
+def measure_cache(ctx: Context) -> None:
+    """g. A reopen of the finished big job: ``stormlog-tui --summary --json JOB`` with a
+    warm segment cache vs ``--no-cache``, each run a fresh process, the cache in a private
+    ``XDG_CACHE_HOME``; the outputs must be identical."""
+    size = ctx.big()
+    name = f"cache {size}: warm reopen"
+    script = _console_script()
+    if script is None:
+        ctx.rows.append(Row(name, "-", "-", "-", "-", None, "skipped: no console script"))
+        return
+    job = str(ctx.job(size))
+    home = ctx.out / "xdg-cache"
+    shutil.rmtree(home, ignore_errors=True)
+    env = {key: value for key, value in os.environ.items() if key != "STORMLOG_TUI_NO_CACHE"}
+    env["XDG_CACHE_HOME"] = str(home)
+    argv = [script, "--summary", "--json", job]
+    print(f"[cache] {' '.join(argv[1:])}: warm cache vs --no-cache, fresh processes ...")
+    filled, first, _ = run_process(argv, env)  # parses and fills the cache
+    warm = [run_process(argv, env) for _ in range(3)]
+    parsed = [run_process([script, "--no-cache", *argv[1:]], env) for _ in range(3)]
+    entries = list((home / "stormlog-tui" / "segments").glob("*.seg"))
+    stored = sum(entry.stat().st_size for entry in entries)
+    print(
+        f"    filling {filled:.3f} s; warm {[round(r[0], 3) for r in warm]} s; "
+        f"--no-cache {[round(r[0], 3) for r in parsed]} s; "
+        f"{len(entries)} entries, {stored / 2**20:,.1f} MiB"
+    )
+    ours = statistics.median(run[0] for run in warm)
+    reference = statistics.median(run[0] for run in parsed)
+    imports = "import stormlog_tui.cli, stormlog_tui.summary, stormlog_core.browse"
+    start = statistics.median(run_process(_python_c(imports), env)[0] for _ in range(3))
+    net = (reference - start) / max(ours - start, 1e-3)
+    note = (
+        f"reference = --no-cache; {len(entries)} entries, {stored / 2**20:,.1f} MiB; "
+        f"start-up and imports {_s(start)}, without them {net:.1f}x"
+    )
+    row = _speedup_row(name, ours, reference, CACHE_TARGET, note)
+    if size != "1m":
+        row.passed = None  # the target is the 1M job's
+    ctx.rows.append(row)
+    outputs = {first} | {run[1] for run in warm + parsed}
+    same = len(outputs) == 1
+    verdict = "same" if same else "DIFFERENT"
+    how = "--summary --json output of every run, cached or not"
+    ctx.rows.append(Row(f"cache {size}: identical", "-", "-", verdict, "identical", same, how))
+    shutil.rmtree(home, ignore_errors=True)
+
+
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "load": measure_load,
     "process": measure_process,
@@ -363,6 +424,7 @@ RUNNERS: dict[str, Callable[[Context], None]] = {
     "compat": measure_compat,
     "downsample": measure_downsample,
     "summary": measure_summary,
+    "cache": measure_cache,
 }
 
 
@@ -407,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown measurement(s): {', '.join(unknown)}")
     ctx = Context(quick=args.quick, out=args.out, mix=not args.simulated)
+    os.environ["STORMLOG_TUI_NO_CACHE"] = "1"  # the others measure parsing (cache: its own)
     started = time.perf_counter()
     mode = "quick (100k)" if args.quick else "full (100k and 1M)"
     mode += ", simulated jobs" if args.simulated else ", stormlog's record mix (make_mix.py)"

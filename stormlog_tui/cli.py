@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         "followed live)",
     )
     parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse every file again: neither read nor write the cache of closed segments' "
+        "parsed columns ($XDG_CACHE_HOME/stormlog-tui/segments; also STORMLOG_TUI_NO_CACHE=1)",
+    )
+    parser.add_argument(
         "--config",
         metavar="FILE",
         type=Path,
@@ -155,6 +161,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(settings.to_toml())
         return EXIT_OK
+    from stormlog_core.browse import configure_cache
+
+    configure_cache(enabled=not args.no_cache, max_bytes=settings.cache.get("max_bytes"))
     if args.refresh is not None:
         settings = replace(settings, refresh_seconds=args.refresh)
     if args.workers is not None:  # the one place the count is read, workers' own included

@@ -11,6 +11,9 @@
     [keys]                    # a binding's id = the keys that run it ("q,ctrl+q")
     quit = "q,ctrl+q"
 
+    [cache]                   # the cache of closed segments' parsed columns
+    max_bytes = 2147483648    # its bound (STORMLOG_TUI_CACHE_MAX_BYTES wins; 0: off)
+
 A bad file never stops the program: a syntax error, an unknown key or a value of the wrong
 kind is a problem naming the file and its line, and the defaults stand for what it could
 not give. Command-line options win over the file. No Textual here.
@@ -37,6 +40,8 @@ from stormlog_tui.view.safe_text import safe_text
 
 THEMES: Final = ("dark", "light")
 TIME_AXES: Final = ("elapsed", "wall_clock")
+#: The settings that are TOML tables.
+TABLES: Final = ("keys", "cache")
 #: Biggest config file read: anything larger is not a hand-written config.
 MAX_BYTES: Final = 1 << 20
 
@@ -51,17 +56,21 @@ class Settings:
     poll_seconds: float | None = None
     refresh_seconds: float = 1.0
     keys: Mapping[str, str] = field(default_factory=dict)
+    #: The ``[cache]`` table: ``max_bytes``, the segment cache's bound.
+    cache: Mapping[str, int] = field(default_factory=dict)
 
     def to_toml(self) -> str:
         """The settings as a config file (``--print-config``)."""
         lines = []
         for name, value in asdict(self).items():
-            if name == "keys" or value is None:
+            if name in TABLES or value is None:
                 continue
             lines.append(f"{name} = {_toml_value(value)}")
-        if self.keys:
-            lines += ["", "[keys]"]
-            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sorted(self.keys.items())]
+        for name in TABLES:
+            table: Mapping[str, object] = getattr(self, name)
+            if table:
+                lines += ["", f"[{name}]"]
+                lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sorted(table.items())]
         return "\n".join(lines) + "\n"
 
 
@@ -125,7 +134,7 @@ def _settings(
         if reason is not None:
             problems.append(ConfigProblem(path, line, f"{key}: {reason}"))
             continue
-        values[key] = dict(value) if key == "keys" else value
+        values[key] = dict(value) if key in TABLES else value
     return replace(Settings(), **values), problems
 
 
@@ -141,10 +150,22 @@ def _check(key: str, value: Any) -> str | None:
         if not number or not math.isfinite(value) or not 0 < value < 3600:
             return f"must be a number of seconds between 0 and 3600, not {value!r}"
         return None
+    if key == "cache":
+        return _check_cache(value)
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
     ):
         return 'must be a table of binding id = "keys" (e.g. quit = "q,ctrl+q")'
+    return None
+
+
+def _check_cache(value: Any) -> str | None:
+    """Why ``value`` cannot be the ``[cache]`` table (None: it can)."""
+    if not isinstance(value, dict) or set(value) - {"max_bytes"}:
+        return "must be a table with max_bytes = a number of bytes"
+    bound = value.get("max_bytes", 0)
+    if not isinstance(bound, int) or isinstance(bound, bool) or bound < 0:
+        return f"max_bytes must be a whole number of bytes >= 0, not {bound!r}"
     return None
 
 

@@ -26,8 +26,7 @@ from stormlog_core.telemetry import (
     telemetry_event_to_dict,
     validate_telemetry_record,
 )
-
-__version__ = "0.1.0"
+from stormlog_core.version import __version__
 
 __all__ = [
     "SCHEMA_VERSION_LATEST",

@@ -11,12 +11,12 @@ host part is escaped (``%3A`` for the colons of an IPv6 address, ``%2B`` for a `
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, TextIO
 
+from stormlog_core.browse import cache_home
 from stormlog_tui.remote.spec import RemoteSpec
 
 _UNSAFE: Final = re.compile(r"[^A-Za-z0-9._@-]")
@@ -28,9 +28,9 @@ _pattern: re.Pattern[str] | None = None
 
 
 def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/stormlog-tui/remote`` (``~/.cache/...`` when unset)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).absolute() / "stormlog-tui" / "remote"
+    """``$XDG_CACHE_HOME/stormlog-tui/remote`` (core's :func:`cache_home` says where the
+    cache directory is)."""
+    return cache_home() / "remote"
 
 
 def host_dir(spec: RemoteSpec, root: Path | None = None) -> Path:

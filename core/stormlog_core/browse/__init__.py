@@ -25,8 +25,10 @@ from stormlog_core.browse.load_warnings import SEVERITY_ORDER, LoadWarning
 from stormlog_core.browse.raw_records import session_records, sources_of
 from stormlog_core.browse.read import WORKERS_ENV, prepare_workers
 from stormlog_core.browse.record_at import RecordLine, read_record
+from stormlog_core.browse.segment_cache import configure_cache
 from stormlog_core.browse.series import Series, downsample_minmax
 from stormlog_core.browse.session_data import SessionData
+from stormlog_core.io.cache_home import cache_home
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.memory import release_free_memory
 from stormlog_core.schema.fields import COUNTERS
@@ -61,7 +63,9 @@ __all__ = [
     "SessionSummary",
     "Target",
     "Texts",
+    "cache_home",
     "classify_event",
+    "configure_cache",
     "counted",
     "discover",
     "downsample_minmax",

@@ -40,7 +40,12 @@ class SessionInfo:
 
 @dataclass
 class ParsedChunk:
-    """Columns of the records of one file (or one appended byte range of it)."""
+    """Columns of the records of one file (or one appended byte range of it).
+
+    Closed segments' chunks are kept by ``segment_cache``: a change to these fields, to the
+    columns or to what the parser makes of the same bytes needs a bump of
+    ``chunk_codec.FORMAT_VERSION``.
+    """
 
     path: str
     columns: dict[str, npt.NDArray[Any]]

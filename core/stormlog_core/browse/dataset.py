@@ -12,10 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from stormlog_core.browse.assemble import SessionAssembler, check_jobs
 from stormlog_core.browse.discover import Discovery, Target, discover
@@ -24,6 +20,7 @@ from stormlog_core.browse.oom import OomBundle, find_bundles, session_oom
 from stormlog_core.browse.plan import plan_targets
 from stormlog_core.browse.read import FileResult, record_count_warnings, run_tasks
 from stormlog_core.browse.rollups import Coverage, coverage_warning, sink_coverage
+from stormlog_core.browse.segment_cache import offer, open_cache, trim
 from stormlog_core.browse.series import Series
 from stormlog_core.browse.session_data import SessionData
 from stormlog_core.io.gc_pause import gc_paused
@@ -112,6 +109,8 @@ def load_targets(
     if planned is not None:
         planned(preview_dataset(found, manifests))
     warnings = found.warnings + warnings
+    cache = open_cache()
+    offer(tasks, cache)
     results = []
     assembler = SessionAssembler(manifests, found.targets, now_ns)
     left = Counter(task.target for task in tasks)
@@ -125,6 +124,8 @@ def load_targets(
         left[target] -= 1
         if not left[target]:  # its files are parsed: build its sessions, free its columns
             assembler.add_target(waiting.pop(target))
+    if cache is not None and any(result.cached == "stored" for result in results):
+        trim(cache)
     sessions, session_warnings = assembler.finish()
     warnings += session_warnings + check_jobs(sessions)
     dataset = Dataset(sessions, [], found.targets)

@@ -177,6 +177,7 @@ class FileCursors:
             final=state.task.kind != "jsonl",
             offset=state.offset,
             first_line=state.lines + 1,
+            cache_dir=None,  # what a follower reads is new: never from the segment cache
         )
         if task.kind != "jsonl" and state.inode:
             return self._reread(state, dataset, update)  # a JSON document cannot be read in parts

@@ -37,6 +37,11 @@ class FileTask:
     first_line: int = 1
     #: A sink's segment: an empty one is normal (just rolled over), not worth a warning.
     segment: bool = False
+    #: A segment the manifest lists as closed: its writer is done with it.
+    closed: bool = False
+    #: The cache directory that may serve and keep this file's parse (None: never; see
+    #: ``segment_cache``, which sets it for closed segments read whole).
+    cache_dir: str | None = None
 
 
 @dataclass
@@ -66,8 +71,11 @@ def plan_sink(path: Path, target: int) -> SinkPlan:
     for segment in segment_paths(path, manifest):
         entry = listed.get(segment.name)
         hint = (entry.session_id if entry else None) or fallback
-        count = entry.event_count if entry is not None and entry.closed else None
-        tasks.append(FileTask(str(segment), "jsonl", hint, target, count, segment=True))
+        closed = entry is not None and entry.closed
+        count = entry.event_count if entry is not None and closed else None
+        tasks.append(
+            FileTask(str(segment), "jsonl", hint, target, count, segment=True, closed=closed)
+        )
     warnings += _segment_presence_warnings(path, manifest)
     return SinkPlan(path, manifest, tasks, warnings)
 

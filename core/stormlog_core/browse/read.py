@@ -17,6 +17,7 @@ from stormlog_core.browse.chunks import ParsedChunk, empty_chunk
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, make_warning
 from stormlog_core.browse.parse import parse_json_document, parse_jsonl
 from stormlog_core.browse.plan import FileTask
+from stormlog_core.browse.segment_cache import Entry, entry_for, kept, steady
 from stormlog_core.io.files import PROBE_BYTES, NotRegularFile, open_regular
 from stormlog_core.io.gc_pause import gc_paused
 from stormlog_core.io.lines import BOM
@@ -42,6 +43,8 @@ class FileResult:
     size: int = 0
     mtime_ns: int = 0
     inode: int = 0
+    #: ``"hit"``: the chunk came from the segment cache; ``"stored"``: it was kept there.
+    cached: str = ""
 
     @property
     def end(self) -> int:
@@ -50,7 +53,8 @@ class FileResult:
 
 
 def read_file(task: FileTask) -> FileResult:
-    """Parse one file; I/O problems become warnings. Runs in worker processes too."""
+    """Parse one file (or take its parse from the segment cache, when the task may use
+    it); I/O problems become warnings. Runs in worker processes too."""
     with gc_paused():
         return _read_file(task)
 
@@ -64,7 +68,7 @@ def _read_file(task: FileTask) -> FileResult:
         )
         return _failed(task, make_warning("csv-export", message, task.path))
     try:
-        data, stat = _read_from(path, task.offset)
+        data, stat, entry = _read_from(path, task)
     except NotJson as exc:
         return _failed(task, make_warning("not-json", str(exc), task.path, 1))
     except FileNotFoundError:
@@ -76,19 +80,26 @@ def _read_file(task: FileTask) -> FileResult:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return _failed(task, make_warning("unreadable", f"cannot read: {reason}", task.path))
+    if isinstance(data, ParsedChunk):
+        return FileResult(task, data, stat.st_size, stat.st_mtime_ns, stat.st_ino, "hit")
+    chunk = _parse(task, data)
+    stored = entry is not None and entry.store(chunk)
+    cached = "stored" if stored else ""
+    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino, cached)
+
+
+def _parse(task: FileTask, data: bytes | memoryview) -> ParsedChunk:
     if task.kind == "json":
-        chunk = parse_json_document(bytes(data), path=task.path, hint=task.hint)
-    else:
-        chunk = parse_jsonl(
-            data,
-            path=task.path,
-            hint=task.hint,
-            first_line=task.first_line,
-            offset=task.offset,
-            final=task.final,
-            report_empty=not task.segment,  # a followed file empty from its start: say so
-        )
-    return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        return parse_json_document(bytes(data), path=task.path, hint=task.hint)
+    return parse_jsonl(
+        data,
+        path=task.path,
+        hint=task.hint,
+        first_line=task.first_line,
+        offset=task.offset,
+        final=task.final,
+        report_empty=not task.segment,  # a followed file empty from its start: say so
+    )
 
 
 _buffers = threading.local()
@@ -109,27 +120,48 @@ def _check_json_start(handle: io.BufferedReader) -> None:
         raise NotJson(f"does not start like JSON (first bytes: {shown}); the file was not read")
 
 
-def _read_from(path: Path, offset: int) -> tuple[bytes | memoryview, os.stat_result]:
-    """The file's bytes from ``offset`` on, and its status. Regular files only, opened
-    read-only without a lock; a whole file must start like JSON.
+def _read_from(
+    path: Path, task: FileTask
+) -> tuple[bytes | memoryview | ParsedChunk, os.stat_result, Entry | None]:
+    """The file's bytes from the task's offset on (or its parse, from the segment cache),
+    its status, and the cache entry to keep the parse in (None: not to be kept). Regular
+    files only, opened read-only without a lock; a whole file must start like JSON.
+
+    The cache entry is chosen by the status of the descriptor read, and kept only when
+    the file did not change while it was read.
+    """
+    with open_regular(path) as handle:
+        stat = os.fstat(handle.fileno())
+        entry = entry_for(task, stat)
+        cached = entry.load() if entry is not None else None
+        if cached is not None:
+            return cached, stat, None
+        data = _read_open(handle, stat, task.offset)
+        if entry is not None and not (
+            len(data) == stat.st_size and steady(stat, os.fstat(handle.fileno()))
+        ):
+            entry = None  # it changed while it was read: nothing to keep
+        return data, stat, entry
+
+
+def _read_open(handle: io.BufferedReader, stat: os.stat_result, offset: int) -> bytes | memoryview:
+    """The bytes of an open file from ``offset`` on.
 
     A whole file is read into a buffer this thread reuses, which spares the page faults
     of a fresh allocation per segment; the view is only valid until the next call.
     """
-    with open_regular(path) as handle:
-        stat = os.fstat(handle.fileno())
-        if offset:
-            handle.seek(offset)
-            return handle.read(), stat
-        _check_json_start(handle)
-        buffer: bytearray | None = getattr(_buffers, "buffer", None)
-        if buffer is None or len(buffer) < stat.st_size + 1:
-            size = max(stat.st_size + 1, 2 * len(buffer or b""))
-            buffer = _buffers.buffer = bytearray(size)
-        read = handle.readinto(memoryview(buffer)[: stat.st_size + 1])
-        if read <= stat.st_size:
-            return memoryview(buffer)[:read], stat
-        return bytes(buffer[:read]) + handle.read(), stat  # it grew while we read
+    if offset:
+        handle.seek(offset)
+        return handle.read()
+    _check_json_start(handle)
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None or len(buffer) < stat.st_size + 1:
+        size = max(stat.st_size + 1, 2 * len(buffer or b""))
+        buffer = _buffers.buffer = bytearray(size)
+    read = handle.readinto(memoryview(buffer)[: stat.st_size + 1])
+    if read <= stat.st_size:
+        return memoryview(buffer)[:read]
+    return bytes(buffer[:read]) + handle.read()  # it grew while we read
 
 
 def _failed(task: FileTask, warning: LoadWarning) -> FileResult:
@@ -229,10 +261,13 @@ def die_with_parent() -> None:
 
 
 def _task_size(task: FileTask) -> int:
+    """The bytes there are to parse for ``task``: none for a file the segment cache holds
+    (reading its entry here costs less than sending it back from a worker)."""
     try:
-        return os.stat(task.path).st_size
+        status = os.stat(task.path)
     except OSError:
         return 0
+    return 0 if kept(task, status) else status.st_size
 
 
 def run_tasks(

@@ -218,12 +218,12 @@ def test_unreadable_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.Monk
     lines_file(tmp_path / "fine.jsonl", [good(2, session_id="f")])
     real_read = read_module._read_from
 
-    def read_from(path: Path, offset: int) -> Any:
+    def read_from(path: Path, task: Any) -> Any:
         if path == locked:
             raise PermissionError(13, "Permission denied")
         if path == gone:
             raise FileNotFoundError(2, "No such file or directory")
-        return real_read(path, offset)
+        return real_read(path, task)
 
     monkeypatch.setattr(read_module, "_read_from", read_from)
     dataset = load_dataset([tmp_path])
