@@ -100,7 +100,7 @@ class Context:
 
 
 def _tree_rss_kib(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants now (Linux /proc), in KiB."""
+    """Memory of ``root`` and all its descendants now (Linux /proc: their PSS), in KiB."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -116,14 +116,25 @@ def _tree_rss_kib(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier += children
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
+    return sum(_pss_kib(pid) for pid in tree)
+
+
+def _pss_kib(pid: int) -> int:
+    """The proportional set size of ``pid``: a page shared by forked workers and their
+    parent counts once over the tree, not once per process (resident size, when the
+    kernel gives no PSS)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def run_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str, int]:
@@ -216,7 +227,7 @@ def measure_load(ctx: Context) -> None:
     fraction = ours_peak / ref_peak
     how = (
         f"max of rusage self+children ({_mib(ours['peak_kib'])} vs {_mib(ref['peak_kib'])}) "
-        f"and the sampled process-tree RSS ({_mib(ours['tree_peak_kib'])} vs "
+        f"and the sampled process-tree PSS ({_mib(ours['tree_peak_kib'])} vs "
         f"{_mib(ref['tree_peak_kib'])})"
     )
     ctx.rows.append(
@@ -291,7 +302,7 @@ def measure_summary_json(ctx: Context) -> None:
                 f"{fraction:.3f}",
                 f"<= {memory:.3f}",
                 fraction <= memory,
-                "sampled RSS of the whole process tree (workers included), every 50 ms",
+                "sampled PSS of the process tree (workers included, shared pages once), 50 ms",
             )
         )
 

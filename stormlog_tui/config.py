@@ -35,7 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-from stormlog_tui.view.chart_data import METRICS
+from stormlog_tui.view.metrics import METRICS
 from stormlog_tui.view.safe_text import safe_text
 
 THEMES: Final = ("dark", "light")

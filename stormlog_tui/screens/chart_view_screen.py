@@ -16,7 +16,8 @@ from textual.reactive import var
 from stormlog_tui.config import Settings
 from stormlog_tui.screens.data_screen import DataScreen
 from stormlog_tui.screens.ranks_prompt import RanksPromptScreen
-from stormlog_tui.view.chart_data import METRICS, Highlight
+from stormlog_tui.view.chart_data import Highlight
+from stormlog_tui.view.metrics import METRICS
 from stormlog_tui.view.rank_lists import parse_ranks, ranks_label
 from stormlog_tui.view.time_window import TimeWindow
 from stormlog_tui.widgets import EventsView, MemoryChart, PhaseTable, RankTable

@@ -22,13 +22,13 @@ from stormlog_tui.messages import ChartReady
 from stormlog_tui.screens.chart_view_screen import ChartViewScreen
 from stormlog_tui.screens.data_screen import Handoff, worker_turn
 from stormlog_tui.view.chart_data import (
-    METRIC_LABELS,
     ChartView,
     chart_degraded,
     chart_events,
     prepare_chart,
 )
 from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.metrics import METRIC_LABELS
 from stormlog_tui.view.rows.ranks import RankRow
 from stormlog_tui.widgets import ChartLegend, MemoryChart
 from stormlog_tui.widgets.memory_chart import CanvasLook, paint_canvas, plot_canvas

@@ -21,16 +21,11 @@ import numpy.typing as npt
 from stormlog_core.analysis import RankTimeline, degraded_intervals, headroom_at_peak
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.metrics import METRIC_LABELS, METRICS
 from stormlog_tui.view.ticks import memory_step, time_ticks
 
 FloatArray = npt.NDArray[np.float64]
 
-METRICS = {
-    "allocated": "allocator_allocated_bytes",
-    "reserved": "allocator_reserved_bytes",
-    "used": "device_used_bytes",
-}
-METRIC_LABELS = {"allocated": "allocated", "reserved": "reserved", "used": "device used"}
 #: At most this many ranks get one line each; more are drawn as a band plus the top ranks.
 FEW_RANKS = 8
 TOP_RANKS = 3

@@ -205,20 +205,34 @@ def window_peaks(
     return out
 
 
+def _runs_and_peaks(
+    session: SessionData,
+) -> tuple[IntervalArrays, npt.NDArray[np.float64]]:
+    """A session's intervals and the peak inside each, computed once per state of its
+    records (a session's table and its job's both need them)."""
+    series, events = session.series, session.events
+    key = (id(series), len(series), id(events), len(events))
+    memo = session.__dict__.get("_phase_runs")
+    if memo is not None and memo[0] == key:
+        return memo[1], memo[2]
+    found = interval_arrays(session)
+    peaks = window_peaks(
+        series.timestamp_ns,
+        series.values["allocator_allocated_bytes"],
+        found.start_ns,
+        found.end_ns,
+    )
+    session.__dict__["_phase_runs"] = (key, found, peaks)
+    return found, peaks
+
+
 def phase_table(sessions: Sequence[SessionData]) -> list[PhaseStats]:
     """One row per phase path over ``sessions`` (one session, or a job's ranks), by peak."""
     parts = []
     for session in sessions:
-        found = interval_arrays(session)
+        found, peaks = _runs_and_peaks(session)
         if not len(found):
             continue
-        series = session.series
-        peaks = window_peaks(
-            series.timestamp_ns,
-            series.values["allocator_allocated_bytes"],
-            found.start_ns,
-            found.end_ns,
-        )
         ranks = np.full(len(found), session.summary.rank, dtype=np.int64)
         parts.append((found, peaks, ranks))
     if not parts:
