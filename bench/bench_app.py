@@ -196,11 +196,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--job", choices=list(make_mix.JOBS), default="mix-1m")
     parser.add_argument("--size", default="200x50", help="terminal size, COLUMNSxROWS")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="use the cache of closed segments (by default the files are parsed)",
+    )
     args = parser.parse_args()
+    if not args.cache:
+        os.environ["STORMLOG_TUI_NO_CACHE"] = "1"
     job = make_mix.ensure_job(args.job)
     columns, lines = (int(part) for part in args.size.split("x"))
     spec = make_mix.JOBS[args.job]
-    print(f"the app on {job} ({spec.ranks} ranks x {spec.per_rank:,} records), {args.size}")
+    how = "the segment cache" if args.cache else "no cache: every file parsed"
+    print(f"the app on {job} ({spec.ranks} ranks x {spec.per_rank:,} records), {args.size}, {how}")
     memory = TreeMemory()
     found: Any = asyncio.run(measure(job, spec.ranks, (columns, lines)))
     found.append(
