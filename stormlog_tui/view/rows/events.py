@@ -116,10 +116,14 @@ class EventRows(Sequence[EventRecord]):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def reordered(self, order: npt.NDArray[np.int64]) -> EventRows:
+    #: The order is by time, then rank (what :func:`event_rows` makes; a filter keeps it).
+    in_time_order = False
+
+    def reordered(self, order: npt.NDArray[np.int64], in_time_order: bool = False) -> EventRows:
         """The same table in another order (records already made are kept)."""
         rows = EventRows(self.table, order)
         rows._made = self._made
+        rows.in_time_order = in_time_order
         return rows
 
     def position_of(self, key: EventKey) -> int | None:
@@ -139,7 +143,9 @@ def event_rows(group: DetailGroup) -> EventRows:
     """Every non-sample event of the group's ranks, in time order (then by rank)."""
     table = EventTable.concat([track.events for track in group.tracks], SHOWN_COLUMNS)
     c = table.columns
-    return EventRows(table, np.lexsort((c["rank"], c["timestamp_ns"])).astype(np.int64))
+    rows = EventRows(table, np.lexsort((c["rank"], c["timestamp_ns"])).astype(np.int64))
+    rows.in_time_order = True
+    return rows
 
 
 def _text_matches(table: EventTable, column: str, needle: str) -> npt.NDArray[np.bool_]:
@@ -173,7 +179,7 @@ def filtered(
             elif not number:
                 text[:] = True
         keep &= text
-    return rows.reordered(order[keep[order]])
+    return rows.reordered(order[keep[order]], rows.in_time_order)
 
 
 def _sort_key(table: EventTable, name: str) -> npt.NDArray[Any]:
@@ -185,8 +191,10 @@ def _sort_key(table: EventTable, name: str) -> npt.NDArray[Any]:
         return c["rank"]
     column = {"type": "etype", "severity": "severity", "context": "context"}.get(name)
     texts = event_texts()
-    if column is None:  # details: the phase path, else the reason
+    if column is None:  # details: the phase path, else the reason; an OOM's reason
         codes = np.where(c["phase_path"] >= 0, c["phase_path"], c["reason"])
+        for row in np.flatnonzero(table.kinds == int(EventKind.OOM)).tolist():
+            codes[row] = texts.code(table.record(row).details)
     else:
         codes = c[column]
     ranks = texts.alphabetical()
@@ -197,6 +205,8 @@ def sorted_rows(rows: EventRows, column: str, reverse: bool) -> EventRows:
     """The rows sorted by ``column`` (``time``, ``rank``, ``type``, ``severity``,
     ``context`` or ``details``), stable, so equal keys keep their order."""
     table, order = rows.table, rows.order
+    if column == "time" and rows.in_time_order:  # the usual case: no sort at all
+        return rows.reordered(order[::-1].copy()) if reverse else rows
     key = _sort_key(table, column)
     if column == "time":
         position = np.empty(len(key), dtype=np.int64)
