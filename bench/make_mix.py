@@ -37,7 +37,7 @@ DEFAULT_OUT = BENCH_DIR / "out"
 CAPTURE = BENCH_DIR.parent / "tests" / "data" / "real_gpu_job"
 STAMP = "bench-job.json"
 #: Bump when the records or the layout change, so cached jobs are rewritten.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SINK_OPTIONS: dict[str, Any] = {
     "rollover_max_events": 10_000,
     "rollover_max_bytes": 2**40,
@@ -143,7 +143,16 @@ def write_rank(parent: str, job: MixJob, rank: int) -> dict[str, Any]:
     for record in ending:
         last += 1_000_000
         sink.append(_stamped(record, ident, last))
-    sink.close()
+    # The sink stamps the session's end with the clock when it closes; a tracker closes it
+    # just after its last record, which here is hours of replayed time ahead of the clock.
+    import stormlog.telemetry_sink as sink_module
+
+    clock = sink_module.now_ns
+    sink_module.now_ns = lambda: last
+    try:
+        sink.close()
+    finally:
+        sink_module.now_ns = clock
     manifest = json.loads((Path(parent) / f"rank-{rank}" / "manifest.json").read_text())
     size = sum(segment["size_bytes"] for segment in manifest["segments"])
     return {"rank": rank, "records": job.per_rank, "bytes": size, "session": session_id}
