@@ -40,6 +40,7 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import make_mix  # noqa: E402
 from bench_event_loop import settle  # noqa: E402
+from run import tree_memory_kib  # noqa: E402
 
 from stormlog_tui.app import make_app  # noqa: E402
 from stormlog_tui.screens import DetailScreen  # noqa: E402
@@ -95,37 +96,6 @@ async def timed_keys(app: Any, keys: list[str]) -> float:
     return took
 
 
-def _tree(root: int) -> list[int]:
-    """``root`` and every process below it (the loader's workers and their fork server)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    tree, frontier = [root], [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree += children
-        frontier += children
-    return tree
-
-
-def _pss_kib(pid: int) -> int:
-    """Proportional set size: pages shared with the parent counted once, not per worker."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
 def _rss_mib() -> float:
     with open("/proc/self/statm", encoding="ascii") as handle:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -142,8 +112,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
-            total = sum(_pss_kib(pid) for pid in _tree(os.getpid()))
-            self.peak_kib = max(self.peak_kib, total)
+            self.peak_kib = max(self.peak_kib, tree_memory_kib(os.getpid()))
 
     def stop(self) -> float:
         self._stop.set()

@@ -99,7 +99,7 @@ class Context:
 # ---------------------------------------------------------------- running processes
 
 
-def _tree_rss_kib(root: int) -> int:
+def tree_memory_kib(root: int) -> int:
     """Memory of ``root`` and all its descendants now (Linux /proc: their PSS), in KiB."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -149,7 +149,7 @@ def run_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[flo
     def sample() -> None:
         while not done.wait(0.05):
             if os.path.isdir("/proc"):
-                peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
+                peak[0] = max(peak[0], tree_memory_kib(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

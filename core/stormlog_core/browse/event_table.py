@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from stormlog_core.browse.event_record import EventRecord
+from stormlog_core.browse.series import source_id, source_path
 from stormlog_core.schema.event_fields import EventFields, event_fields, phase_scope_ids
 from stormlog_core.schema.taxonomy import ALERT_SEVERITIES, NEVER_ALERTS, EventKind
 
@@ -240,16 +241,11 @@ class EventColumnsBuilder:
         event_type: str,
         context: str | None,
         metadata: Mapping[str, Any],
-        whole: Mapping[str, Any] | None = None,
     ) -> None:
-        """Row ``row`` from a record held whole (no line to read it back from); ``whole``
-        is the record, for its duplicate key (else type, context and metadata)."""
+        """Row ``row`` from a record held whole (no line to read it back from): its
+        duplicate key is its type, context and metadata as stormlog writes them."""
         fields = event_fields(event_type, metadata, context)
-        shape = (
-            whole
-            if whole is not None
-            else {"event_type": event_type, "context": context, "metadata": metadata}
-        )
+        shape = {"event_type": event_type, "context": context, "metadata": metadata}
         key = duplicate_key(record_bytes(shape))
         self.add(row, context, fields, key, -1, dict(metadata), phase_scope_ids(metadata))
 
@@ -345,8 +341,6 @@ class EventTable:
 
     def record(self, index: int) -> EventRecord:
         """Event ``index`` as an object (its metadata read from its file when asked)."""
-        from stormlog_core.browse.series import source_path
-
         c = self.columns
         extra = c["extra"][index]
         offset = int(c["offset"][index])
@@ -406,8 +400,6 @@ class EventTable:
     @classmethod
     def from_records(cls, records: Iterable[EventRecord]) -> EventTable:
         """A table of records held as objects (tests, documents)."""
-        from stormlog_core.browse.series import source_id
-
         records = list(records)
         builder = EventColumnsBuilder(len(records))
         for row, record in enumerate(records):
