@@ -34,6 +34,9 @@ from stormlog_tui.view.chart_data import ONSET, ChartData, ChartLine
 from stormlog_tui.view.palette import Palette, palette, rank_colour
 from stormlog_tui.view.ticks import memory_ticks
 from stormlog_tui.widgets.chart_overlay import overlay
+from stormlog_tui.widgets.plotext_cells import install as _group_cells_with_numpy
+
+_group_cells_with_numpy()  # the same output, without 0.3 s of Python per redraw
 
 #: Columns plotext uses for the y axis labels and the frame.
 AXIS_COLUMNS = 9
