@@ -11,6 +11,7 @@ import numpy as np
 
 from stormlog_core.browse.chunks import ParsedChunk, SessionInfo
 from stormlog_core.browse.dedupe import dropped_rows
+from stormlog_core.browse.duplicate_keys import read_back_keys
 from stormlog_core.browse.event_table import CHUNK_EVENT_COLUMNS, TEXT_COLUMNS, TEXTS, EventTable
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.browse.series import Series, source_id
@@ -117,7 +118,13 @@ def _duplicates(
     columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
     """Rows (sorted by time) that repeat an earlier record exactly (see :mod:`dedupe`)."""
-    same = dropped_rows(columns, sample_code)
+
+    def read(rows: npt.NDArray[np.intp]) -> list[int]:
+        paths = [parts[int(file)].path for file in columns["file"][rows].tolist()]
+        return read_back_keys(paths, columns["offset"][rows].tolist(), lengths[rows].tolist())
+
+    lengths = columns["length"]
+    same = dropped_rows(columns, sample_code, read=read)
     return same, duplicate_warning(same, lambda row: _where(columns, parts, row), session_id)
 
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 #: Bump when ``ParsedChunk``'s layout, this encoding or what the parser makes of the same
 #: bytes changes: entries of another version are never used (their key differs too).
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 MAGIC: Final = b"STLGSEGC"
 _HEADER: Final = struct.Struct("<8sIIIQQ")
 HEADER_BYTES: Final = 64

@@ -150,7 +150,8 @@ def finish_chunk(
     chunk.warnings = warnings
     if rows:
         sample = chunk.event_types.index("sample") if "sample" in chunk.event_types else -1
-        builder = event_columns(rows, chunk.columns["etype"] != sample, source)
+        is_event = chunk.columns["etype"] != sample
+        builder = event_columns(rows, chunk.columns["timestamp_ns"], is_event, source)
         chunk.columns.update(builder.finish())
         chunk.texts = builder.texts.values
     return chunk

@@ -3,7 +3,8 @@
 A record is a duplicate when an earlier record of its session is the same: for a sample,
 the same time and every counter equal (null equals null); for another event, the same
 time and the same record, byte for byte (its line: stormlog writes every record with
-sorted keys, so equal records are equal bytes; two phases may start at the same instant). The first
+sorted keys, so equal records are equal bytes; two phases may start at the same instant;
+how the lines are compared without hashing each: see ``duplicate_keys``). The first
 one is kept, wherever the copies are (adjacent or not, in one file or across appends),
 so following a file and loading it afresh keep the same records.
 """
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stormlog_core.browse.duplicate_keys import UNKNOWN_KEY, KeyReader, needed_keys, shared_times
 from stormlog_core.schema.fields import COUNTERS
 
 if TYPE_CHECKING:
@@ -24,23 +26,34 @@ if TYPE_CHECKING:
 def repeated_events(
     times: npt.NDArray[np.int64],
     keys: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
     is_event: npt.NDArray[np.bool_],
     known: int = 0,
+    read: KeyReader | None = None,
 ) -> npt.NDArray[np.bool_]:
-    """Rows that are events equal to an earlier event row: the same time and the same
-    duplicate key (the record's bytes, ``event_table.duplicate_key``). Rows
+    """Rows that are events equal to an earlier event row: the same time, the same line
+    length and the same duplicate key (the line's bytes, see ``duplicate_keys``; ``read``
+    gives the keys the parser did not take, by row). An unknown key repeats nothing. Rows
     ``< known`` are already loaded: compared against, never marked. O(n) when no two
     events share a time."""
     repeated = np.zeros(len(times), dtype=bool)
     candidates = _sharing_a_time(times, is_event)
-    seen: set[tuple[int, int]] = set()
-    for row, stamp, key in zip(
-        candidates.tolist(), times[candidates].tolist(), keys[candidates].tolist(), strict=True
+    if not len(candidates):
+        return repeated
+    stamps = times[candidates]
+    sizes = lengths[candidates]
+    reader = None if read is None else lambda rows: read(candidates[rows])
+    found = needed_keys(stamps, keys[candidates], sizes, reader)
+    seen: set[tuple[int, int, int]] = set()
+    for row, stamp, size, key in zip(
+        candidates.tolist(), stamps.tolist(), sizes.tolist(), found.tolist(), strict=True
     ):
-        if (stamp, key) in seen:
+        if key == UNKNOWN_KEY:
+            continue
+        if (stamp, size, key) in seen:
             repeated[row] = row >= known
         else:
-            seen.add((stamp, key))
+            seen.add((stamp, size, key))
     return repeated
 
 
@@ -76,27 +89,20 @@ def _sharing_a_time(
 ) -> npt.NDArray[np.intp]:
     """Chosen rows, in row order, whose time another chosen row also has."""
     rows = np.flatnonzero(chosen)
-    stamps = times[rows]
-    if len(stamps) < 2:
-        return rows[:0]
-    order = np.argsort(stamps, kind="stable")
-    ordered = stamps[order]
-    same = ordered[1:] == ordered[:-1]
-    if not same.any():
-        return rows[:0]
-    shared = np.zeros(len(ordered), dtype=bool)
-    shared[1:] |= same
-    shared[:-1] |= same
-    return np.sort(rows[order[shared]])
+    return rows[shared_times(times[rows])]
 
 
 def dropped_rows(
-    columns: Mapping[str, npt.NDArray[Any]], sample_code: int, known: int = 0
+    columns: Mapping[str, npt.NDArray[Any]],
+    sample_code: int,
+    known: int = 0,
+    read: KeyReader | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Every row to drop: repeated samples and repeated events (rows ``< known`` are
-    compared against, never dropped)."""
+    compared against, never dropped; ``read``: see :func:`repeated_events`)."""
     times = columns["timestamp_ns"]
     is_sample = columns["etype"] == sample_code
     drop = repeated_samples(times, columns, is_sample, known)
-    drop |= repeated_events(times, columns["key"], ~is_sample, known)
+    keys, lengths = columns["key"], columns["length"]
+    drop |= repeated_events(times, keys, lengths, ~is_sample, known, read)
     return drop

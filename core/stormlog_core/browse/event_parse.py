@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import numpy as np
 
-from stormlog_core.browse.event_table import EventColumnsBuilder, duplicate_key
+from stormlog_core.browse.duplicate_keys import chunk_keys
+from stormlog_core.browse.event_table import EventColumnsBuilder
 from stormlog_core.schema.event_fields import (
     METADATA_FIELDS,
     EventFields,
@@ -45,39 +46,84 @@ def _present(metadata: Any) -> dict[str, Any]:
     return found
 
 
-_ALL_FIELDS = attrgetter(*METADATA_FIELDS)
+_FIELD_VALUES = tuple(attrgetter(name) for name in METADATA_FIELDS)
 _SCOPE = METADATA_FIELDS.index("phase_scope")
+_TYPE, _CONTEXT, _METADATA = attrgetter("event_type"), attrgetter("context"), attrgetter("metadata")
+_SCOPE_ID, _THREAD = attrgetter("scope_id"), attrgetter("thread_name")
+UNSET: Any = msgspec.UNSET
 
 
-class _FieldsMemo:
+def _scope_shape(scope: Any) -> Any:
+    """What of a ``phase_scope`` the facts depend on (its path and name), hashable."""
+    path = scope.path
+    return (tuple(path) if isinstance(path, list) else path, scope.name)
+
+
+class _Scopes:
+    """The ``phase_scope`` of each row: the rows that have one, and their parts."""
+
+    def __init__(self, metas: list[Any]) -> None:
+        self.values = list(map(_FIELD_VALUES[_SCOPE], metas))
+        self.present = [
+            i for i, scope in enumerate(self.values) if scope is not None and scope is not UNSET
+        ]
+
+    def shapes(self) -> list[Any]:
+        """Each row's scope as the facts see it (:func:`_scope_shape`)."""
+        shapes = list(self.values)
+        for i in self.present:
+            shapes[i] = _scope_shape(shapes[i])
+        return shapes
+
+    def texts(self) -> tuple[list[str | None], list[str | None]]:
+        """Each row's phase scope id and thread name (None where it has none, or where
+        it is not a text)."""
+        ids: list[str | None] = [None] * len(self.values)
+        threads: list[str | None] = [None] * len(self.values)
+        chosen = [self.values[i] for i in self.present]
+        for i, found, thread in zip(
+            self.present, map(_SCOPE_ID, chosen), map(_THREAD, chosen), strict=True
+        ):
+            ids[i] = text_or_none(found)
+            threads[i] = text_or_none(thread)
+        return ids, threads
+
+
+def _fact_codes(
+    types: list[str], contexts: list[str | None], metas: list[Any], scopes: _Scopes
+) -> tuple[list[EventFields], list[int]]:
     """``event_fields`` once per distinct (type, context, metadata fields read): a chunk's
-    phases, allocations and alerts repeat the same few."""
-
-    def __init__(self) -> None:
-        self._known: dict[Any, EventFields] = {}
-
-    def fields(self, event_type: str, context: str | None, meta: Any) -> EventFields:
-        values = _ALL_FIELDS(meta)
-        scope = values[_SCOPE]
-        if scope is not None and scope is not msgspec.UNSET:
-            path = scope.path
-            shape: Any = tuple(path) if isinstance(path, list) else ("", path, scope.name)
-            values = (*values[:_SCOPE], shape, *values[_SCOPE + 1 :])
-        key = (event_type, context, values)
-        try:
-            found = self._known.get(key)
-        except TypeError:  # an unhashable value: no memo
-            return event_fields(event_type, _present(meta), context)
-        if found is None:
-            found = self._known[key] = event_fields(event_type, _present(meta), context)
-        return found
+    phases, allocations and alerts repeat the same few. Each row's facts are
+    ``distinct[codes[row]]``."""
+    columns = [
+        scopes.shapes() if at == _SCOPE else list(map(get, metas))
+        for at, get in enumerate(_FIELD_VALUES)
+    ]
+    index: dict[Any, int] = {}
+    try:
+        codes = [
+            index.setdefault(key, len(index)) for key in zip(types, contexts, *columns, strict=True)
+        ]
+    except TypeError:  # an unhashable value (a list or an object): every row alone
+        facts = [
+            event_fields(kind, _present(meta), context)
+            for kind, context, meta in zip(types, contexts, metas, strict=True)
+        ]
+        return facts, list(range(len(facts)))
+    firsts = np.unique(np.array(codes), return_index=True)[1].tolist()
+    distinct = [event_fields(types[i], _present(metas[i]), contexts[i]) for i in firsts]
+    return distinct, codes
 
 
 def event_columns(
-    rows: Sequence[Any], is_event: npt.NDArray[np.bool_], source: RowLines | None
+    rows: Sequence[Any],
+    times: npt.NDArray[np.int64],
+    is_event: npt.NDArray[np.bool_],
+    source: RowLines | None,
 ) -> EventColumnsBuilder:
-    """The event columns of ``rows`` (``is_event``: the non-sample ones); ``source`` says
-    where each row's line is (None: a JSON document's records, which have no lines)."""
+    """The event columns of ``rows`` (``times``: their timestamps; ``is_event``: the
+    non-sample ones); ``source`` says where each row's line is (None: a JSON document's
+    records, which have no lines)."""
     builder = EventColumnsBuilder(len(rows))
     chosen = np.flatnonzero(is_event)
     if not len(chosen):
@@ -89,8 +135,8 @@ def event_columns(
             metadata = metadata if isinstance(metadata, dict) else {}
             builder.add_record(row, record.event_type, record.context, metadata)
         return builder
-    keys = source.each_line(chosen, duplicate_key)
-    offsets = source.offsets(chosen).tolist()
+    keys = chunk_keys(times[chosen], chosen, source)
+    builder.lines(chosen, keys, source.lengths(chosen), source.offsets(chosen))
     typed: list[int] = []
     for position, row in enumerate(chosen.tolist()):
         record = rows[row]
@@ -101,9 +147,9 @@ def event_columns(
         metadata = metadata if isinstance(metadata, dict) else {}  # the exact path's
         fields = event_fields(record.event_type, metadata, record.context)
         scope = phase_scope_ids(metadata)
-        builder.add(row, record.context, fields, keys[position], offsets[position], None, scope)
+        builder.add(row, record.context, fields, None, scope)
     if typed:
-        _add_typed(builder, rows, chosen, typed, keys, offsets)
+        _add_typed(builder, rows, chosen, typed)
     return builder
 
 
@@ -112,36 +158,14 @@ def _add_typed(
     rows: Sequence[Any],
     chosen: npt.NDArray[np.intp],
     typed: list[int],
-    keys: list[int],
-    offsets: list[int],
 ) -> None:
     """Typed rows, whose metadata fields the row decoder read: the facts once per distinct
     (type, context, fields), the rest in lists."""
-    memo = _FieldsMemo().fields
     picked = chosen[typed].tolist()
-    records = [rows[row] for row in picked]
-    contexts = [record.context for record in records]
-    metas = [record.metadata for record in records]
-    facts = [
-        memo(record.event_type, context, meta)
-        for record, context, meta in zip(records, contexts, metas, strict=True)
-    ]
-    scopes: list[str | None] = []
-    threads: list[str | None] = []
-    for meta in metas:
-        scope = meta.phase_scope
-        if scope is None or scope is msgspec.UNSET:
-            scopes.append(None)
-            threads.append(None)
-        else:
-            scopes.append(text_or_none(scope.scope_id))
-            threads.append(text_or_none(scope.thread_name))
-    builder.add_many(
-        picked,
-        contexts,
-        facts,
-        [keys[p] for p in typed],
-        [offsets[p] for p in typed],
-        scopes,
-        threads,
-    )
+    records = list(map(rows.__getitem__, picked))
+    contexts = list(map(_CONTEXT, records))
+    metas = list(map(_METADATA, records))
+    scopes = _Scopes(metas)
+    distinct, codes = _fact_codes(list(map(_TYPE, records)), contexts, metas, scopes)
+    ids, threads = scopes.texts()
+    builder.add_many(picked, contexts, distinct, codes, ids, threads)

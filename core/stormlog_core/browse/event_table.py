@@ -11,13 +11,12 @@ in the file and is read back by line when a row is looked at (:class:`EventRecor
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
+from stormlog_core.browse.duplicate_keys import record_bytes, stable_hash
 from stormlog_core.browse.event_record import EventRecord
 from stormlog_core.browse.series import source_id, source_path
 from stormlog_core.schema.event_fields import EventFields, event_fields, phase_scope_ids
@@ -48,6 +47,7 @@ EVENT_COLUMNS: Final[dict[str, Any]] = {
     "degradation": np.int8,
     "reason": np.int32,
     "key": np.int64,
+    "length": np.int32,
     "extra": object,
 }
 #: The columns a parsed chunk adds for its event rows (the others come from the chunk).
@@ -64,6 +64,7 @@ CHUNK_EVENT_COLUMNS: Final = (
     "degradation",
     "reason",
     "key",
+    "length",
     "extra",
 )
 #: What :meth:`EventTable.record` reads, and what a view filters and sorts on.
@@ -153,26 +154,6 @@ def event_texts() -> Texts:
     return TEXTS
 
 
-def stable_hash(data: bytes | memoryview) -> int:
-    """A 64-bit hash that is the same in every process (worker processes compute it): the
-    CRC-32 beside the length (only records at the same instant are compared by it)."""
-    return ((zlib.crc32(data) << 32) | (len(data) & 0xFFFFFFFF)) - (1 << 63)
-
-
-def duplicate_key(record: bytes | memoryview) -> int:
-    """What makes two events at the same time the same record: every byte of it (its
-    line; a record without a line as stormlog writes one, with sorted keys)."""
-    return stable_hash(record)
-
-
-def record_bytes(record: Mapping[str, Any]) -> bytes:
-    """A record as stormlog's sink writes it (``json.dumps(record, sort_keys=True)``)."""
-    try:
-        return json.dumps(record, sort_keys=True, default=str).encode()
-    except (TypeError, ValueError, RecursionError):
-        return repr(record).encode()
-
-
 class EventColumnsBuilder:
     """The event columns of a chunk's rows: non-sample rows are added one by one (their
     facts, often the same object for many rows), the columns made at the end by
@@ -183,20 +164,20 @@ class EventColumnsBuilder:
         self.texts = Texts()
         self._rows: list[int] = []
         self._contexts: list[str | None] = []
-        self._fields: list[EventFields] = []
-        self._keys: list[int] = []
-        self._offsets: list[int] = []
+        #: The distinct facts, and each row's index into them.
+        self._distinct: list[EventFields] = []
+        self._codes: list[int] = []
         self._scopes: list[str | None] = []
         self._threads: list[str | None] = []
         self._extras: dict[int, Any] = {}
+        #: Rows' lines: duplicate keys, line lengths and byte offsets (see ``lines``).
+        self._lines: list[tuple[npt.NDArray[Any], ...]] = []
 
     def add(
         self,
         row: int,
         context: str | None,
         fields: EventFields,
-        key: int,
-        offset: int = -1,
         extra: Any = None,
         scope: tuple[str | None, str | None] = (None, None),
     ) -> None:
@@ -204,9 +185,8 @@ class EventColumnsBuilder:
         scope id and thread; ``extra``: its metadata when it cannot be read back)."""
         self._rows.append(row)
         self._contexts.append(context)
-        self._fields.append(fields)
-        self._keys.append(key)
-        self._offsets.append(offset)
+        self._codes.append(len(self._distinct))
+        self._distinct.append(fields)
         self._scopes.append(scope[0])
         self._threads.append(scope[1])
         if extra is not None or fields.oom is not None:
@@ -216,24 +196,35 @@ class EventColumnsBuilder:
         self,
         rows: list[int],
         contexts: list[str | None],
-        fields: list[EventFields],
-        keys: list[int],
-        offsets: list[int],
+        distinct: list[EventFields],
+        codes: list[int],
         scopes: list[str | None],
         threads: list[str | None],
     ) -> None:
-        """Many rows at once (as :meth:`add`, the lists side by side)."""
-        start = len(self._rows)
+        """Many rows at once (as :meth:`add`, the lists side by side): row ``i`` has the
+        facts ``distinct[codes[i]]``."""
+        start, offset = len(self._rows), len(self._distinct)
         self._rows += rows
         self._contexts += contexts
-        self._fields += fields
-        self._keys += keys
-        self._offsets += offsets
+        self._codes += codes if not offset else [code + offset for code in codes]
+        self._distinct += distinct
         self._scopes += scopes
         self._threads += threads
-        for position, found in enumerate(fields):
-            if found.oom is not None:
-                self._extras[start + position] = found.oom
+        with_oom = [code for code, found in enumerate(distinct) if found.oom is not None]
+        if with_oom:
+            for position in np.flatnonzero(np.isin(codes, with_oom)).tolist():
+                self._extras[start + position] = distinct[codes[position]].oom
+
+    def lines(
+        self,
+        rows: npt.NDArray[Any],
+        keys: npt.NDArray[np.int64],
+        lengths: npt.NDArray[Any],
+        offsets: npt.NDArray[np.int64],
+    ) -> None:
+        """Where the lines of ``rows`` are (byte offsets), their lengths and their
+        duplicate keys (``duplicate_keys.UNKNOWN_KEY`` where not hashed)."""
+        self._lines.append((np.asarray(rows), keys, lengths, offsets))
 
     def add_record(
         self,
@@ -245,19 +236,15 @@ class EventColumnsBuilder:
         """Row ``row`` from a record held whole (no line to read it back from): its
         duplicate key is its type, context and metadata as stormlog writes them."""
         fields = event_fields(event_type, metadata, context)
-        shape = {"event_type": event_type, "context": context, "metadata": metadata}
-        key = duplicate_key(record_bytes(shape))
-        self.add(row, context, fields, key, -1, dict(metadata), phase_scope_ids(metadata))
+        shape = record_bytes({"event_type": event_type, "context": context, "metadata": metadata})
+        self.add(row, context, fields, dict(metadata), phase_scope_ids(metadata))
+        one = np.array([row], dtype=np.int64)
+        self.lines(one, np.array([stable_hash(shape)]), np.array([len(shape)]), np.array([-1]))
 
     def _per_fields(self) -> dict[str, npt.NDArray[Any]]:
-        """The columns that come from the facts, made once per distinct facts object."""
-        index: dict[int, int] = {}
-        distinct: list[EventFields] = []
-        for fields in self._fields:
-            if id(fields) not in index:
-                index[id(fields)] = len(distinct)
-                distinct.append(fields)
-        which = np.fromiter(map(index.__getitem__, map(id, self._fields)), np.int64)
+        """The columns that come from the facts, made once per distinct facts."""
+        distinct = self._distinct
+        which = np.array(self._codes, dtype=np.int64)
         code = self.texts.code
         table: dict[str, npt.NDArray[Any]] = {
             "kind": np.array([int(f.kind) for f in distinct], np.int8),
@@ -284,8 +271,6 @@ class EventColumnsBuilder:
         values = self._per_fields()
         values["context"] = np.fromiter(map(code, self._contexts), np.int32, len(rows))
         values["phase_thread"] = np.fromiter(map(code, self._threads), np.int32, len(rows))
-        values["key"] = np.array(self._keys, dtype=np.int64)
-        values["offset"] = np.array(self._offsets, dtype=np.int64)
         values["phase_key"] = np.array(
             [0 if scope is None else stable_hash(scope.encode()) for scope in self._scopes],
             dtype=np.int64,
@@ -294,6 +279,10 @@ class EventColumnsBuilder:
             columns[name][rows] = column
         for position, extra in self._extras.items():
             columns["extra"][rows[position]] = extra
+        for where, keys, lengths, offsets in self._lines:
+            columns["key"][where] = keys
+            columns["length"][where] = lengths
+            columns["offset"][where] = offsets
         return columns
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,11 +21,15 @@ from stormlog_core.browse.assemble import (
     time_backwards,
 )
 from stormlog_core.browse.dedupe import repeated_events, repeated_samples
+from stormlog_core.browse.duplicate_keys import read_back_keys
 from stormlog_core.browse.load_warnings import LoadWarning
-from stormlog_core.browse.series import Series, source_id
+from stormlog_core.browse.series import Series, source_id, source_path
 from stormlog_core.browse.session_data import SessionData, reorder_tolerance_ns
 from stormlog_core.schema.fields import COUNTERS as SERIES_FIELDS
 from stormlog_core.schema.sessions import SessionSummary, status_from_stops
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 
 def empty_session(summary: SessionSummary) -> SessionData:
@@ -50,8 +55,18 @@ def _drop_repeats(session: SessionData, part: Part, sample_code: int) -> list[Lo
     drop = repeated_samples(merged_times, values, is_sample, len(known))[len(known) :]
     event_times = np.concatenate([events.times[first:last], times])
     keys = np.concatenate([known_keys, columns["key"]])
+    lengths = np.concatenate([events.columns["length"][first:last], columns["length"]])
+    offsets = np.concatenate([events.columns["offset"][first:last], columns["offset"]])
+    known_paths = [source_path(s) for s in events.columns["source"][first:last].tolist()]
+
+    def read(rows: npt.NDArray[np.intp]) -> list[int]:
+        paths = [known_paths[r] if r < len(known_paths) else part.path for r in rows.tolist()]
+        return read_back_keys(paths, offsets[rows].tolist(), lengths[rows].tolist())
+
     is_event = np.concatenate([np.ones(len(known_keys), bool), columns["etype"] != sample_code])
-    drop |= repeated_events(event_times, keys, is_event, len(known_keys))[len(known_keys) :]
+    drop |= repeated_events(event_times, keys, lengths, is_event, len(known_keys), read)[
+        len(known_keys) :
+    ]
     if drop.any():
         part.columns = {name: column[~drop] for name, column in columns.items()}
     where = lambda row: (part.path, int(columns["line"][row]))  # noqa: E731

@@ -118,9 +118,9 @@ def _parsed(name: str, line: int, raw: bytes) -> RecordLine:
     return RecordLine(name, line, text, record)
 
 
-def read_line_at(path: str | Path, offset: int, limit: int | None = None) -> Any:
-    """The JSON value on the line that starts at byte ``offset`` of ``path``, or None when
-    it cannot be read (gone, too long, not JSON). For a shown event's full record."""
+def line_bytes_at(path: str | Path, offset: int, limit: int | None = None) -> bytes | None:
+    """The bytes of the line that starts at byte ``offset`` of ``path`` (without its
+    newline), or None when it cannot be read (gone, not a regular file, over ``limit``)."""
     limit = max_line_bytes() if limit is None else limit
     try:
         with open_regular(path) as handle:
@@ -137,9 +137,16 @@ def read_line_at(path: str | Path, offset: int, limit: int | None = None) -> Any
                 kept += chunk
     except (OSError, NotRegularFile):
         return None
-    if len(kept) > limit:
+    return None if len(kept) > limit else bytes(kept)
+
+
+def read_line_at(path: str | Path, offset: int, limit: int | None = None) -> Any:
+    """The JSON value on the line that starts at byte ``offset`` of ``path``, or None when
+    it cannot be read (gone, too long, not JSON). For a shown event's full record."""
+    kept = line_bytes_at(path, offset, limit)
+    if kept is None:
         return None
     try:
-        return json.loads(bytes(kept).removeprefix(BOM).decode("utf-8", errors="replace"))
+        return json.loads(kept.removeprefix(BOM).decode("utf-8", errors="replace"))
     except (ValueError, RecursionError):
         return None

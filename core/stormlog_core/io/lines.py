@@ -133,6 +133,11 @@ class RowLines:
         starts, _, in_tail = self._spans(rows)
         return np.where(in_tail, self._tail_offset, self._base + starts)
 
+    def lengths(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The length of each row's line, without its newline."""
+        starts, stops, in_tail = self._spans(rows)
+        return np.where(in_tail, len(self._tail), stops - starts)
+
     def each_line(self, rows: npt.NDArray[Any], apply: Callable[[Buffer], T]) -> list[T]:
         """``apply`` on each row's line (a view of the buffer: it is not copied)."""
         starts, stops, in_tail = self._spans(rows)
