@@ -8,6 +8,7 @@ status. Every message that repeats a user-given path or argument prints it escap
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import os
 import sys
@@ -232,19 +233,21 @@ def _run_on(args: argparse.Namespace, paths: list[Path], mirror: Mirror | None) 
             args.end,
         )
         with graceful_exit():
-            return run_export(request, err, load=load)
+            return _without_ui(run_export(request, err, load=load))
     if args.summary or args.fail_on:
         from stormlog_tui.summary import run_summary
 
         with graceful_exit():
-            return run_summary(
-                paths,
-                args.json,
-                out if args.summary else io.StringIO(),
-                as_csv=args.csv,
-                gates=args.fail_on or (),
-                err=err,
-                load=load,
+            return _without_ui(
+                run_summary(
+                    paths,
+                    args.json,
+                    out if args.summary else io.StringIO(),
+                    as_csv=args.csv,
+                    gates=args.fail_on or (),
+                    err=err,
+                    load=load,
+                )
             )
     from stormlog_core.browse import prepare_workers
     from stormlog_tui.app import make_app
@@ -364,6 +367,32 @@ def _rank_list(parser: argparse.ArgumentParser, text: str | None) -> tuple[int, 
     except ValueError as error:
         parser.error(f"--rank: {error}")
     return None  # pragma: no cover - parser.error exits
+
+
+#: Set when a mode without a UI (``--summary``, ``--export``) has written everything.
+_DONE_WITHOUT_UI: list[bool] = []
+
+
+def _without_ui(status: int) -> int:
+    _DONE_WITHOUT_UI.append(True)
+    return status
+
+
+def console() -> None:
+    """The ``stormlog-tui`` console script: :func:`main`, then the exit. After
+    ``--summary`` or ``--export`` the process ends without freeing its heap one object at
+    a time (a million records take a while to free, for nothing): the output is flushed
+    and the exit handlers run first, so nothing is lost and no temporary file stays."""
+    status = main()
+    if not _DONE_WITHOUT_UI:
+        sys.exit(status)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: there is no one left to read it
+        pass
+    atexit._run_exitfuncs()
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

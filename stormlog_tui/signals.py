@@ -10,8 +10,8 @@ reports a process killed by it (130 for Ctrl-C).
 
 from __future__ import annotations
 
-import asyncio
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -48,8 +48,9 @@ def graceful_exit(exit_app: Callable[[int], None] | None = None) -> Iterator[Non
     """
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        asyncio = sys.modules.get("asyncio")  # not imported: no loop runs (``--summary``)
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if asyncio is not None else None
         except RuntimeError:
             loop = None
         if loop is None or exit_app is None:
