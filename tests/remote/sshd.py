@@ -176,6 +176,7 @@ named by the first argument exists: a host whose sshd answers while its SFTP han
 import os, subprocess, sys, threading, time
 
 marker = sys.argv[1]
+parent = os.getppid()
 server = subprocess.Popen(
     ["/usr/lib/openssh/sftp-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
 )
@@ -187,6 +188,9 @@ def requests():
         if not data:
             break
         while os.path.exists(marker):
+            if os.getppid() != parent:  # the session is gone: hang no longer, end
+                server.kill()
+                os._exit(0)
             time.sleep(0.1)
         os.write(server.stdin.fileno(), data)
     server.stdin.close()
