@@ -332,6 +332,22 @@ class SessionAssembler:
             data, found = build_session(session_id, parts, summary, self.types)
             self._candidates[session_id].append(_Candidate(target, rows, data, found))
 
+    def _elsewhere(self, shown: _Candidate, candidates: list[_Candidate]) -> list[LoadWarning]:
+        """One warning per other target that holds records of the shown session."""
+        found = []
+        session_id = shown.data.session_id
+        for other in candidates:
+            if other is shown:
+                continue
+            message = (
+                f"session {session_id} is also here ({counted(other.rows, 'record')}, not "
+                f"shown): it is shown from {self.targets[shown.target].path} "
+                f"({counted(shown.rows, 'record')})"
+            )
+            where = str(self.targets[other.target].path)
+            found.append(make_warning("session-elsewhere", message, where, None, session_id))
+        return found
+
     def finish(self) -> tuple[list[SessionData], list[LoadWarning]]:
         """Every session (in display order) and the warnings about them."""
         targets = self.targets
@@ -343,6 +359,7 @@ class SessionAssembler:
             )
             sessions.append(best.data)
             warnings += best.warnings
+            warnings += self._elsewhere(best, candidates)
         loaded = {session.session_id for session in sessions}
         for (target, session_id), summary in self.summaries.items():
             if session_id in loaded:

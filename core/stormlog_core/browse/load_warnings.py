@@ -46,6 +46,11 @@ CATALOGUE: Final[dict[str, tuple[str, str]]] = {
         WARNING,
         "A session or segment entry of manifest.json is malformed and was ignored.",
     ),
+    "session-elsewhere": (
+        WARNING,
+        "A session is in several of the paths given (a sink and its export, rotated files): it "
+        "is shown from the one that holds most of its records; the others are not read into it.",
+    ),
     "segment-missing": (
         INFO,
         "manifest.json lists a segment that is gone: deleted by retention (its events are lost).",

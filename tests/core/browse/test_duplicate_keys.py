@@ -80,3 +80,18 @@ def test_a_line_gone_or_changed_has_no_key(tmp_path: Path) -> None:
     gone = str(tmp_path / "gone.jsonl")
     keys = read_back_keys([gone, str(path), str(path)], [0, 0, 0], [8, 9, 7])
     assert keys == [UNKNOWN_KEY] * 3
+
+
+def test_a_session_in_two_paths_is_shown_from_one_and_the_other_is_named(
+    tmp_path: Path,
+) -> None:
+    sink = _sink(tmp_path)
+    alone = load_dataset([sink]).sessions[0]
+    part = tmp_path / "rotated.jsonl"
+    part.write_bytes(_event_line(sink) + b"\n")
+    dataset = load_dataset([sink, part])
+    (session,) = dataset.sessions
+    assert len(session.events) == len(alone.events)
+    (warning,) = [w for w in dataset.warnings if w.code == "session-elsewhere"]
+    assert warning.path == str(part)
+    assert f"also here (1 record, not shown): it is shown from {sink}" in warning.message
