@@ -22,6 +22,7 @@ import numpy.typing as npt
 from stormlog_core.analysis import RankTimeline, degraded_intervals, headroom_at_peak
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
+from stormlog_tui.view.first_seen import first_seen
 from stormlog_tui.view.metrics import METRIC_LABELS, METRICS
 from stormlog_tui.view.ticks import memory_step, time_ticks
 
@@ -365,8 +366,9 @@ def event_marks(events: Marks | None, view: ChartView) -> dict[str, list[float]]
     times, labels = times[inside], labels[inside]
     span = max(view.end_ns - view.start_ns, 1)
     column = ((times - view.start_ns) * (view.columns / span)).astype(np.int64)
-    _, first = np.unique(labels * (view.columns + 1) + column, return_index=True)
-    first.sort()
+    if not len(times):
+        return {}
+    first = np.sort(first_seen(labels * (view.columns + 1) + column).first)
     at = (times[first] - view.origin_ns) / 1e9
     kept = labels[first]
     marks: dict[str, list[float]] = {}
