@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from stormlog_core.browse.event_parse import event_columns
-from stormlog_core.browse.event_table import EventColumnsBuilder
+from stormlog_core.browse.event_table import TEXT_COLUMNS, EventColumnsBuilder
 from stormlog_core.browse.load_warnings import LoadWarning
 from stormlog_core.schema.fields import COUNTERS
 from stormlog_core.schema.row_checks import RowColumns
@@ -175,3 +175,50 @@ def empty_chunk(path: str = "") -> ParsedChunk:
     columns.update({name: np.zeros(0, dtype=np.float64) for name in COUNTERS})
     columns.update(EventColumnsBuilder(0).finish())
     return ParsedChunk(path, columns, [], [], [])
+
+
+#: The columns of a chunk whose values are codes into one of its tables (texts aside).
+_TABLE_COLUMNS: Final = {"session": "session_ids", "etype": "event_types", "job": "job_ids"}
+
+
+def _recode(
+    values: Sequence[Any], merged: dict[Any, int], codes: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
+    """``codes`` into ``values`` as codes into ``merged`` (which gains what it lacks); -1
+    (no value) stays -1."""
+    table = np.array([merged.setdefault(value, len(merged)) for value in values] + [-1])
+    recoded: npt.NDArray[Any] = table[codes].astype(codes.dtype, copy=False)
+    return recoded
+
+
+def merge_chunks(chunks: Sequence[ParsedChunk]) -> ParsedChunk:
+    """The chunks of consecutive byte ranges of one file, as one chunk of the file."""
+    if len(chunks) == 1:
+        return chunks[0]
+    tables: dict[str, dict[Any, int]] = {name: {} for name in _TABLE_COLUMNS.values()}
+    texts: dict[str, int] = {}
+    parts: dict[str, list[npt.NDArray[Any]]] = {name: [] for name in chunks[0].columns}
+    for chunk in chunks:
+        for name, column in chunk.columns.items():
+            if name in _TABLE_COLUMNS:
+                table = _TABLE_COLUMNS[name]
+                column = _recode(getattr(chunk, table), tables[table], column)
+            elif name in TEXT_COLUMNS:
+                column = _recode(chunk.texts, texts, column)
+            parts[name].append(column)
+    merged = ParsedChunk(
+        chunks[0].path,
+        {name: np.concatenate(columns) for name, columns in parts.items()},
+        list(tables["session_ids"]),
+        list(tables["event_types"]),
+        list(tables["job_ids"]),
+        texts=list(texts),
+        consumed=sum(chunk.consumed for chunk in chunks),
+        lines=sum(chunk.lines for chunk in chunks),
+    )
+    for chunk in chunks:
+        for session_id, info in chunk.sessions.items():
+            merged.sessions.setdefault(session_id, info)
+        merged.warnings += chunk.warnings
+        merged.summaries += chunk.summaries
+    return merged

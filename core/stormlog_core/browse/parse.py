@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any, Final
 import msgspec
 import numpy as np
 
-from stormlog_core.browse.chunks import ExtractedRows, ParsedChunk, finish_chunk
+from stormlog_core.browse.chunks import (
+    ExtractedRows,
+    ParsedChunk,
+    finish_chunk,
+    merge_chunks,
+)
 from stormlog_core.browse.load_warnings import LoadWarning, make_warning
 from stormlog_core.io import jsonio
 from stormlog_core.io.documents import json_records
@@ -197,6 +202,83 @@ def parse_jsonl(
     return finish_chunk(
         rows, numbers, path, consumed, count + (1 if final and tail else 0), warnings, source
     )
+
+
+#: A whole file is decoded this many bytes of lines at a time (what a slice's records
+#: decode into, several times its size, is freed before the next slice is decoded).
+SLICE_BYTES: Final = 2 << 20
+
+
+def parse_jsonl_slices(
+    data: Buffer,
+    *,
+    path: str,
+    hint: str,
+    first_line: int = 1,
+    offset: int = 0,
+    final: bool = True,
+    report_empty: bool = False,
+    slice_bytes: int = SLICE_BYTES,
+) -> ParsedChunk:
+    """:func:`parse_jsonl` (the same records and warnings), a slice of lines at a time,
+    so a worker holds its buffer and one slice's records, not a whole file's. From a
+    slice with a bad line on, the rest of the file is parsed in one piece (runs of bad
+    lines are counted across it, see :data:`MAX_BAD_RUN`)."""
+    if len(data) <= 2 * slice_bytes:
+        return parse_jsonl(
+            data,
+            path=path,
+            hint=hint,
+            first_line=first_line,
+            offset=offset,
+            final=final,
+            report_empty=report_empty,
+        )
+    view = memoryview(data)
+    chunks: list[ParsedChunk] = []
+    start, line = 0, first_line
+    while True:
+        cut = _line_end_after(view, start + slice_bytes)
+        last = cut < 0 or len(view) - cut < slice_bytes // 2
+        piece = view[start:] if last else view[start:cut]
+        chunk = parse_jsonl(
+            piece,
+            path=path,
+            hint=hint,
+            first_line=line,
+            offset=offset + start,
+            final=last and final,
+        )
+        chunks.append(chunk)
+        if last:
+            break
+        if any(warning.code != "bom" for warning in chunk.warnings):
+            # a bad line: the rest is parsed whole, so runs of bad lines count as in one
+            rest = view[start:]
+            at = offset + start
+            chunks[-1] = parse_jsonl(
+                rest, path=path, hint=hint, first_line=line, offset=at, final=final
+            )
+            break
+        start, line = cut, line + chunk.lines
+    merged = merge_chunks(chunks)
+    whole_file = first_line == 1 and (final or report_empty)
+    if whole_file and not merged.size and not merged.warnings and not bytes(view).strip():
+        merged.warnings.append(_no_records(bytes(view), path))
+    return merged
+
+
+def _line_end_after(view: memoryview, at: int) -> int:
+    """The offset just past the first newline at or after ``at``; -1 when there is none
+    before the end of ``view``'s last line."""
+    step = 1 << 16
+    while at < len(view):
+        found = bytes(view[at : at + step]).find(b"\n")
+        if found >= 0:
+            end = at + found + 1
+            return end if end < len(view) else -1
+        at += step
+    return -1
 
 
 def _complete_rows(

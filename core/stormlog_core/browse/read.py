@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from stormlog_core.browse.chunks import ParsedChunk, empty_chunk
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, make_warning
-from stormlog_core.browse.parse import parse_json_document, parse_jsonl
+from stormlog_core.browse.parse import parse_json_document, parse_jsonl_slices
 from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.segment_cache import Entry, entry_for, kept, steady
 from stormlog_core.io.files import PROBE_BYTES, NotRegularFile, open_regular
@@ -91,7 +91,7 @@ def _read_file(task: FileTask) -> FileResult:
 def _parse(task: FileTask, data: bytes | memoryview) -> ParsedChunk:
     if task.kind == "json":
         return parse_json_document(bytes(data), path=task.path, hint=task.hint)
-    return parse_jsonl(
+    return parse_jsonl_slices(
         data,
         path=task.path,
         hint=task.hint,

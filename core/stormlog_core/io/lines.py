@@ -124,8 +124,10 @@ class RowLines:
         index = self._indexes[rows]
         in_tail = index >= len(ends)
         index = np.where(in_tail, 0, index)
+        if not len(ends):  # no complete line: every row is the tail
+            return np.zeros(len(index), np.int64), np.zeros(len(index), np.int64), in_tail
         starts: npt.NDArray[np.int64] = np.where(index == 0, 0, ends[np.maximum(index - 1, 0)] + 1)
-        stops: npt.NDArray[np.int64] = ends[index] if len(ends) else np.zeros(len(index), np.int64)
+        stops: npt.NDArray[np.int64] = ends[index]
         return starts, stops, in_tail
 
     def offsets(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:

@@ -351,3 +351,11 @@ def test_parsing_falls_back_to_this_process_when_workers_cannot_start(
     dataset = load_dataset([tmp_path], workers=2)
     assert sorted(s.session_id for s in dataset.sessions) == ["s0", "s1", "s2"]
     assert all(s.event_count == 4 for s in dataset.sessions)
+
+
+def test_a_file_of_one_event_without_a_newline_loads_it(tmp_path: Path) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_bytes(good(0, event_type="allocation", context="the only one"))
+    dataset = load_dataset([path])
+    (session,) = dataset.sessions
+    assert [record.context for record in session.events] == ["the only one"]
