@@ -220,65 +220,84 @@ def parse_jsonl_slices(
     report_empty: bool = False,
     slice_bytes: int = SLICE_BYTES,
 ) -> ParsedChunk:
-    """:func:`parse_jsonl` (the same records and warnings), a slice of lines at a time,
-    so a worker holds its buffer and one slice's records, not a whole file's. From a
-    slice with a bad line on, the rest of the file is parsed in one piece (runs of bad
-    lines are counted across it, see :data:`MAX_BAD_RUN`)."""
-    if len(data) <= 2 * slice_bytes:
-        return parse_jsonl(
-            data,
-            path=path,
-            hint=hint,
-            first_line=first_line,
-            offset=offset,
-            final=final,
-            report_empty=report_empty,
-        )
+    """:func:`parse_jsonl` of ``data`` (the same records and warnings), a slice of lines
+    at a time (:func:`parse_jsonl_pieces`)."""
     view = memoryview(data)
+    position = 0
+
+    def read(size: int) -> bytes:
+        nonlocal position
+        piece = bytes(view[position : position + size])
+        position += len(piece)
+        return piece
+
+    return parse_jsonl_pieces(
+        read,
+        path=path,
+        hint=hint,
+        first_line=first_line,
+        offset=offset,
+        final=final,
+        report_empty=report_empty,
+        slice_bytes=slice_bytes,
+    )
+
+
+def parse_jsonl_pieces(
+    read: Callable[[int], bytes],
+    *,
+    path: str,
+    hint: str,
+    first_line: int = 1,
+    offset: int = 0,
+    final: bool = True,
+    report_empty: bool = False,
+    slice_bytes: int = SLICE_BYTES,
+) -> ParsedChunk:
+    """:func:`parse_jsonl` of the bytes ``read`` gives (until it gives none), read and
+    decoded a slice of lines at a time: a worker holds one slice and its records, not a
+    whole file and its records. From a slice with a bad line on, the rest is read and
+    parsed in one piece (runs of bad lines count across it, see :data:`MAX_BAD_RUN`)."""
     chunks: list[ParsedChunk] = []
-    start, line = 0, first_line
+    line, base, carry, blank, total = first_line, offset, b"", True, 0
+
+    def parse(data: bytes, last: bool) -> ParsedChunk:
+        return parse_jsonl(data, path=path, hint=hint, first_line=line, offset=base, final=last)
+
     while True:
-        cut = _line_end_after(view, start + slice_bytes)
-        last = cut < 0 or len(view) - cut < slice_bytes // 2
-        piece = view[start:] if last else view[start:cut]
-        chunk = parse_jsonl(
-            piece,
-            path=path,
-            hint=hint,
-            first_line=line,
-            offset=offset + start,
-            final=last and final,
-        )
-        chunks.append(chunk)
-        if last:
+        more = read(slice_bytes)
+        total += len(more)
+        buffer = carry + more if carry else more
+        cut = buffer.rfind(b"\n") + 1 if more else 0
+        if not cut:
+            if more:  # a line longer than a slice: read on
+                carry = buffer
+                continue
+            chunks.append(parse(buffer, final))
+            blank = blank and not buffer.strip()
             break
+        piece = buffer[:cut]
+        chunk = parse(piece, False)
+        blank = blank and not piece.strip()
         if any(warning.code != "bom" for warning in chunk.warnings):
-            # a bad line: the rest is parsed whole, so runs of bad lines count as in one
-            rest = view[start:]
-            at = offset + start
-            chunks[-1] = parse_jsonl(
-                rest, path=path, hint=hint, first_line=line, offset=at, final=final
-            )
+            rest = buffer + _read_all(read, slice_bytes)
+            chunks.append(parse(rest, final))
+            blank = blank and not rest.strip()
             break
-        start, line = cut, line + chunk.lines
+        chunks.append(chunk)
+        line, base, carry = line + chunk.lines, base + cut, buffer[cut:]
     merged = merge_chunks(chunks)
     whole_file = first_line == 1 and (final or report_empty)
-    if whole_file and not merged.size and not merged.warnings and not bytes(view).strip():
-        merged.warnings.append(_no_records(bytes(view), path))
+    if whole_file and not merged.size and not merged.warnings and blank:
+        merged.warnings.append(_no_records(b" " if total else b"", path))
     return merged
 
 
-def _line_end_after(view: memoryview, at: int) -> int:
-    """The offset just past the first newline at or after ``at``; -1 when there is none
-    before the end of ``view``'s last line."""
-    step = 1 << 16
-    while at < len(view):
-        found = bytes(view[at : at + step]).find(b"\n")
-        if found >= 0:
-            end = at + found + 1
-            return end if end < len(view) else -1
-        at += step
-    return -1
+def _read_all(read: Callable[[int], bytes], size: int) -> bytes:
+    parts = []
+    while more := read(size):
+        parts.append(more)
+    return b"".join(parts)
 
 
 def _complete_rows(

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Final
 
 from stormlog_core.browse.chunks import ParsedChunk, empty_chunk
 from stormlog_core.browse.load_warnings import RECORD_CODES, LoadWarning, make_warning
-from stormlog_core.browse.parse import parse_json_document, parse_jsonl_slices
+from stormlog_core.browse.parse import (
+    SLICE_BYTES,
+    parse_json_document,
+    parse_jsonl_pieces,
+    parse_jsonl_slices,
+)
 from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.segment_cache import Entry, entry_for, kept, steady
 from stormlog_core.io.files import PROBE_BYTES, NotRegularFile, open_regular
@@ -68,7 +73,7 @@ def _read_file(task: FileTask) -> FileResult:
         )
         return _failed(task, make_warning("csv-export", message, task.path))
     try:
-        data, stat, entry = _read_from(path, task)
+        data, stat, entry, hit = _read_from(path, task)
     except NotJson as exc:
         return _failed(task, make_warning("not-json", str(exc), task.path, 1))
     except FileNotFoundError:
@@ -80,12 +85,25 @@ def _read_file(task: FileTask) -> FileResult:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return _failed(task, make_warning("unreadable", f"cannot read: {reason}", task.path))
-    if isinstance(data, ParsedChunk):
+    if hit and isinstance(data, ParsedChunk):
         return FileResult(task, data, stat.st_size, stat.st_mtime_ns, stat.st_ino, "hit")
-    chunk = _parse(task, data)
+    chunk = data if isinstance(data, ParsedChunk) else _parse(task, data)
     stored = entry is not None and entry.store(chunk)
     cached = "stored" if stored else ""
     return FileResult(task, chunk, stat.st_size, stat.st_mtime_ns, stat.st_ino, cached)
+
+
+def _parse_as_read(task: FileTask, handle: io.BufferedReader) -> ParsedChunk:
+    """A whole JSONL file parsed as it is read, a slice at a time (no buffer of it all)."""
+    return parse_jsonl_pieces(
+        handle.read,
+        path=task.path,
+        hint=task.hint,
+        first_line=task.first_line,
+        final=task.final,
+        report_empty=not task.segment,
+        slice_bytes=SLICE_BYTES,
+    )
 
 
 def _parse(task: FileTask, data: bytes | memoryview) -> ParsedChunk:
@@ -122,10 +140,11 @@ def _check_json_start(handle: io.BufferedReader) -> None:
 
 def _read_from(
     path: Path, task: FileTask
-) -> tuple[bytes | memoryview | ParsedChunk, os.stat_result, Entry | None]:
-    """The file's bytes from the task's offset on (or its parse, from the segment cache),
-    its status, and the cache entry to keep the parse in (None: not to be kept). Regular
-    files only, opened read-only without a lock; a whole file must start like JSON.
+) -> tuple[bytes | memoryview | ParsedChunk, os.stat_result, Entry | None, bool]:
+    """The file's bytes from the task's offset on (or its parse: from the segment cache,
+    or made as a big JSONL file is read), its status, the cache entry to keep the parse in
+    (None: not to be kept), and whether the parse came from the cache. Regular files only,
+    opened read-only without a lock; a whole file must start like JSON.
 
     The cache entry is chosen by the status of the descriptor read, and kept only when
     the file did not change while it was read.
@@ -135,13 +154,19 @@ def _read_from(
         entry = entry_for(task, stat)
         cached = entry.load() if entry is not None else None
         if cached is not None:
-            return cached, stat, None
+            return cached, stat, None, True
+        if task.kind != "json" and not task.offset and stat.st_size > 2 * SLICE_BYTES:
+            _check_json_start(handle)
+            parsed = _parse_as_read(task, handle)
+            changed = not steady(stat, os.fstat(handle.fileno()))
+            keep = not changed and parsed.consumed == stat.st_size
+            return parsed, stat, entry if keep else None, False
         data = _read_open(handle, stat, task.offset)
         if entry is not None and not (
             len(data) == stat.st_size and steady(stat, os.fstat(handle.fileno()))
         ):
             entry = None  # it changed while it was read: nothing to keep
-        return data, stat, entry
+        return data, stat, entry, False
 
 
 def _read_open(handle: io.BufferedReader, stat: os.stat_result, offset: int) -> bytes | memoryview:
