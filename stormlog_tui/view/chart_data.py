@@ -10,6 +10,7 @@ units.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -22,7 +23,6 @@ import numpy.typing as npt
 from stormlog_core.analysis import RankTimeline, degraded_intervals, headroom_at_peak
 from stormlog_core.browse import EventKind, downsample_minmax
 from stormlog_tui.view.detail_group import DetailGroup
-from stormlog_tui.view.first_seen import first_seen
 from stormlog_tui.view.metrics import METRIC_LABELS, METRICS
 from stormlog_tui.view.ticks import memory_step, time_ticks
 
@@ -339,10 +339,26 @@ def _frame(
 @dataclass(frozen=True)
 class Marks:
     """What the chart may mark, as columns: each mark's time and label (an index into
-    :data:`MARK_LABELS`), in the order they are marked."""
+    :data:`MARK_LABELS`), in the order they are marked. Kept sorted by label, then time
+    (``at`` gives each one's place in that order), so a window's marks are found by
+    bisection: a 512-rank job has millions."""
 
     times: npt.NDArray[np.int64]
     labels: npt.NDArray[np.int64]
+    #: The times sorted by label, then time; ``at``: where each one is in ``times``;
+    #: ``blocks``: each label's ``(label, start, stop)`` in that order.
+    sorted_times: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    at: npt.NDArray[np.intp] = field(init=False, repr=False, compare=False)
+    blocks: tuple[tuple[int, int, int], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        order = np.lexsort((self.times, self.labels))
+        labels = self.labels[order]
+        bounds = [0, *(np.flatnonzero(np.diff(labels)) + 1).tolist(), len(labels)]
+        blocks = [(int(labels[lo]), lo, hi) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+        object.__setattr__(self, "sorted_times", self.times[order])
+        object.__setattr__(self, "at", order)
+        object.__setattr__(self, "blocks", tuple(blocks))
 
     def pairs(self) -> list[tuple[int, str]]:
         """``(timestamp_ns, label)`` of every mark."""
@@ -361,20 +377,21 @@ def event_marks(events: Marks | None, view: ChartView) -> dict[str, list[float]]
     first one, in the order given)."""
     if events is None or not len(events.times):
         return {}
-    times, labels = events.times, events.labels
-    inside = (times >= view.start_ns) & (times <= view.end_ns)
-    times, labels = times[inside], labels[inside]
     span = max(view.end_ns - view.start_ns, 1)
-    column = ((times - view.start_ns) * (view.columns / span)).astype(np.int64)
-    if not len(times):
-        return {}
-    first = np.sort(first_seen(labels * (view.columns + 1) + column).first)
-    at = (times[first] - view.origin_ns) / 1e9
-    kept = labels[first]
-    marks: dict[str, list[float]] = {}
-    for label in dict.fromkeys(kept.tolist()):
-        marks[MARK_LABELS[label]] = at[kept == label].tolist()
-    return marks
+    found: list[tuple[int, str, list[float]]] = []
+    every, places = events.sorted_times, events.at
+    for label, lo, hi in events.blocks:
+        first = lo + int(np.searchsorted(every[lo:hi], view.start_ns, "left"))
+        last = lo + int(np.searchsorted(every[lo:hi], view.end_ns, "right"))
+        if first == last:
+            continue
+        inside, given = every[first:last], places[first:last]
+        column = ((inside - view.start_ns) * (view.columns / span)).astype(np.int64)
+        starts = np.flatnonzero(np.diff(column, prepend=-1))  # times sorted: columns too
+        chosen = np.sort(np.minimum.reduceat(given, starts))  # each column's first given
+        at = (events.times[chosen] - view.origin_ns) / 1e9
+        found.append((int(chosen[0]), MARK_LABELS[label], at.tolist()))
+    return {label: times for _, label, times in sorted(found, key=lambda item: item[0])}
 
 
 def chart_events(
