@@ -42,6 +42,7 @@ import make_mix  # noqa: E402
 from bench_event_loop import settle  # noqa: E402
 from run import tree_memory_kib  # noqa: E402
 
+from stormlog_core.browse import prepare_workers  # noqa: E402
 from stormlog_tui.app import make_app  # noqa: E402
 from stormlog_tui.screens import DetailScreen  # noqa: E402
 from stormlog_tui.widgets import EventsView, FilterBar, SessionsTable  # noqa: E402
@@ -122,6 +123,7 @@ class TreeMemory:
 
 async def measure(job: Path, sessions: int, size: tuple[int, int]) -> list[tuple[str, float, str]]:
     rows: list[tuple[str, float, str]] = []
+    prepare_workers()  # as the command does before the app takes the terminal
     app = make_app([job], follow=False, clock=lambda: datetime(2026, 12, 4, 12))
     app_started = time.perf_counter()
     async with app.run_test(size=size) as pilot:
