@@ -209,40 +209,6 @@ def parse_jsonl(
 SLICE_BYTES: Final = 2 << 20
 
 
-def parse_jsonl_slices(
-    data: Buffer,
-    *,
-    path: str,
-    hint: str,
-    first_line: int = 1,
-    offset: int = 0,
-    final: bool = True,
-    report_empty: bool = False,
-    slice_bytes: int = SLICE_BYTES,
-) -> ParsedChunk:
-    """:func:`parse_jsonl` of ``data`` (the same records and warnings), a slice of lines
-    at a time (:func:`parse_jsonl_pieces`)."""
-    view = memoryview(data)
-    position = 0
-
-    def read(size: int) -> bytes:
-        nonlocal position
-        piece = bytes(view[position : position + size])
-        position += len(piece)
-        return piece
-
-    return parse_jsonl_pieces(
-        read,
-        path=path,
-        hint=hint,
-        first_line=first_line,
-        offset=offset,
-        final=final,
-        report_empty=report_empty,
-        slice_bytes=slice_bytes,
-    )
-
-
 def parse_jsonl_pieces(
     read: Callable[[int], bytes],
     *,

@@ -19,7 +19,6 @@ from stormlog_core.browse.parse import (
     SLICE_BYTES,
     parse_json_document,
     parse_jsonl_pieces,
-    parse_jsonl_slices,
 )
 from stormlog_core.browse.plan import FileTask
 from stormlog_core.browse.segment_cache import Entry, entry_for, kept, steady
@@ -109,8 +108,8 @@ def _parse_as_read(task: FileTask, handle: io.BufferedReader) -> ParsedChunk:
 def _parse(task: FileTask, data: bytes | memoryview) -> ParsedChunk:
     if task.kind == "json":
         return parse_json_document(bytes(data), path=task.path, hint=task.hint)
-    return parse_jsonl_slices(
-        data,
+    return parse_jsonl_pieces(
+        io.BytesIO(data).read,
         path=task.path,
         hint=task.hint,
         first_line=task.first_line,

@@ -32,7 +32,7 @@ from stormlog_core.browse.dataset import Dataset, load_targets
 from stormlog_core.browse.discover import discover
 from stormlog_core.browse.event_table import TEXT_COLUMNS, TEXTS
 from stormlog_core.browse.follow import Follower
-from stormlog_core.browse.parse import parse_jsonl_slices
+from stormlog_core.browse.parse import parse_jsonl_pieces
 from stormlog_core.browse.read import FileResult
 from stormlog_core.browse.segment_cache import open_cache, segments_dir, trim
 from stormlog_core.browse.series import source_path
@@ -222,13 +222,13 @@ def test_the_second_load_parses_nothing_and_touches_the_entries(
     job: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real = parse_jsonl_slices
+    real = parse_jsonl_pieces
 
     def counting(data: Any, **options: Any) -> Any:
         parsed.append(options["path"])
         return real(data, **options)
 
-    monkeypatch.setattr("stormlog_core.browse.read.parse_jsonl_slices", counting)
+    monkeypatch.setattr("stormlog_core.browse.read.parse_jsonl_pieces", counting)
     load([job])
     assert len(parsed) == 8
     long_ago = time.time() - 86_400

@@ -3,6 +3,7 @@ decoded whole: slices must not lose, repeat or renumber a line, whatever they cu
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from stormlog_core.browse import read as read_module
 from stormlog_core.browse.chunks import ParsedChunk
 from stormlog_core.browse.dataset import load_dataset
 from stormlog_core.browse.event_table import TEXT_COLUMNS
-from stormlog_core.browse.parse import parse_jsonl, parse_jsonl_slices
+from stormlog_core.browse.parse import parse_jsonl, parse_jsonl_pieces
 
 REAL = Path(__file__).resolve().parents[2] / "data" / "real_gpu_job" / "rank-0"
 SEGMENT = (REAL / "segment-000001.jsonl").read_bytes()
@@ -40,6 +41,11 @@ def _rows(chunk: ParsedChunk) -> list[tuple[Any, ...]]:
             values = ["nan" if np.isnan(value) else value for value in values]
         columns.append(values)
     return list(zip(*columns, strict=True))
+
+
+def parse_jsonl_slices(data: bytes, **options: Any) -> ParsedChunk:
+    """``data`` parsed a slice at a time, as a file is read."""
+    return parse_jsonl_pieces(io.BytesIO(data).read, **options)
 
 
 def _same(whole: ParsedChunk, sliced: ParsedChunk) -> None:

@@ -22,12 +22,12 @@ SLOW_LOAD = textwrap.dedent(
     import os, sys, time
     import stormlog_core.browse.read as read
 
-    real = read.parse_jsonl_slices
+    real = read.parse_jsonl_pieces
     def slow(*args, **kwargs):  # runs in a worker: say who it is, then take long
         os.write(1, b"%d\\n" % os.getpid())  # one write: lines never interleave
         time.sleep(60)
         return real(*args, **kwargs)
-    read.parse_jsonl_slices = slow
+    read.parse_jsonl_pieces = slow
     read.PARALLEL_MIN_BYTES = 0
     from stormlog_core.browse import load_dataset
     load_dataset(sys.argv[1:], workers=2)
