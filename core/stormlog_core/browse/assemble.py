@@ -118,12 +118,12 @@ def _duplicates(
     columns: dict[str, npt.NDArray[Any]], parts: list[Part], session_id: str, sample_code: int
 ) -> tuple[npt.NDArray[np.bool_], list[LoadWarning]]:
     """Rows (sorted by time) that repeat an earlier record exactly (see :mod:`dedupe`)."""
+    lengths = columns["length"]
 
     def read(rows: npt.NDArray[np.intp]) -> list[int]:
         paths = [parts[int(file)].path for file in columns["file"][rows].tolist()]
         return read_back_keys(paths, columns["offset"][rows].tolist(), lengths[rows].tolist())
 
-    lengths = columns["length"]
     same = dropped_rows(columns, sample_code, read=read)
     return same, duplicate_warning(same, lambda row: _where(columns, parts, row), session_id)
 

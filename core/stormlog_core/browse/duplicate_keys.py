@@ -48,18 +48,18 @@ def record_bytes(record: Mapping[str, Any]) -> bytes:
 
 def shared_times(times: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     """Which of ``times`` another one equals."""
-    shared = np.zeros(len(times), dtype=bool)
-    if len(times) < 2:
-        return shared
     order = np.argsort(times, kind="stable")
     ordered = times[order]
-    same = ordered[1:] == ordered[:-1]
-    if same.any():
-        hits = np.zeros(len(times), dtype=bool)
-        hits[1:] |= same
-        hits[:-1] |= same
-        shared[order[hits]] = True
-    return shared
+    return _with_a_twin(order, ordered[1:] == ordered[:-1])
+
+
+def _with_a_twin(order: npt.NDArray[np.intp], same: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Which items are equal to another, from their sorted ``order`` and whether each
+    one in that order equals the next (``same``)."""
+    twin = np.zeros(len(order), dtype=bool)
+    twin[order[1:][same]] = True
+    twin[order[:-1][same]] = True
+    return twin
 
 
 def chunk_keys(
@@ -106,9 +106,10 @@ def needed_keys(
     missing = keys == UNKNOWN_KEY
     if read is None or not missing.any():
         return keys
-    pairs = np.stack([times, lengths.astype(np.int64)], axis=1)
-    _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
-    wanted = np.flatnonzero(missing & (counts[inverse.reshape(-1)] > 1))
+    order = np.lexsort((lengths, times))
+    at, size = times[order], lengths[order]
+    paired = _with_a_twin(order, (at[1:] == at[:-1]) & (size[1:] == size[:-1]))
+    wanted = np.flatnonzero(missing & paired)
     if not len(wanted):
         return keys
     filled: npt.NDArray[np.int64] = keys.copy()
