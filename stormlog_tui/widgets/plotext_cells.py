@@ -98,17 +98,30 @@ def _patterns(size: int) -> list[tuple[int, ...]]:
 def _cells(ax: npt.NDArray[np.int64], ay: npt.NDArray[np.int64], fx: int, fy: int) -> Cells:
     """The cells of ``fx`` x ``fy`` dots that the dots ``(ax, ay)`` fall in, as plotext's
     ``hd_group`` gives them."""
-    cx, cy = ax // fx, ay // fy
     bits = (fy - 1 - ay % fy) * fx + ax % fx
-    x0, y0 = int(cx.min()), int(cy.min())
-    height = int(cy.max()) - y0 + 1
-    key = (cx - x0) * height + (cy - y0)  # a cell's number: cells are a small grid
-    cells = first_seen(key)
+    grid = _Grid(ax // fx, ay // fy)
+    cells = first_seen(grid.numbers)
     masks = np.zeros(len(cells.distinct), dtype=np.int64)
     np.bitwise_or.at(masks, cells.which, np.left_shift(1, bits))
     patterns = list(map(_patterns(fx * fy).__getitem__, masks[cells.order].tolist()))
-    shown = cells.distinct[cells.order]
-    return (shown // height + x0).tolist(), (shown % height + y0).tolist(), patterns
+    cx, cy = grid.points(cells.distinct[cells.order])
+    return cx.tolist(), cy.tolist(), patterns
+
+
+class _Grid:
+    """Points numbered on the smallest grid that holds them (a chart's canvas is small,
+    so the numbers are few and can be counted directly)."""
+
+    def __init__(self, xs: npt.NDArray[np.int64], ys: npt.NDArray[np.int64]) -> None:
+        self.x0, self.y0 = int(xs.min()), int(ys.min())
+        self.height = int(ys.max()) - self.y0 + 1
+        self.numbers = (xs - self.x0) * self.height + (ys - self.y0)
+
+    def points(
+        self, numbers: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The points that ``numbers`` stand for."""
+        return numbers // self.height + self.x0, numbers % self.height + self.y0
 
 
 def hd_group(
@@ -174,11 +187,9 @@ def _each_dot_once(
     xs: npt.NDArray[np.int64], ys: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The distinct dots of ``(xs, ys)``, in first-seen order."""
-    x0, y0 = int(xs.min()), int(ys.min())
-    height = int(ys.max()) - y0 + 1
-    dots = first_seen((xs - x0) * height + (ys - y0))
-    shown = dots.distinct[dots.order]
-    return shown // height + x0, shown % height + y0
+    grid = _Grid(xs, ys)
+    dots = first_seen(grid.numbers)
+    return grid.points(dots.distinct[dots.order])
 
 
 def install() -> None:
