@@ -25,12 +25,15 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, NamedTuple, TypeVar
 
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
 RowT = TypeVar("RowT")
 #: Blank cells left and right of every cell.
@@ -164,6 +167,9 @@ def _spread(widths: list[int], order: Sequence[int], spare: int) -> None:
 
 
 #: The narrow-terminal notes an app has given (kind of table, hidden columns): each once.
+#: A table's widths settle over a few layouts as its rows arrive: the note about what it
+#: hides waits this long and says only the last set, not one note per step.
+NOTE_SETTLE_S: Final = 0.3
 _TOLD_HIDDEN: weakref.WeakKeyDictionary[Any, set[tuple[str, frozenset[int]]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -180,6 +186,7 @@ class FittedColumns(ScrollView):
     _lines: dict[tuple[Any, ...], Strip]
     hidden_columns: frozenset[int] = frozenset()
     _laid_out: tuple[int, ...] = ()
+    _note_timer: Timer | None = None
 
     def header_labels(self) -> list[Text]:
         raise NotImplementedError
@@ -218,7 +225,8 @@ class FittedColumns(ScrollView):
     def _fit(self) -> bool:
         """Lay the columns out in the room there is now; True if they moved. When the
         columns hidden change, the header says which at its right end; without room
-        there, a notification says it, once per kind of table and set of columns."""
+        there, a notification says it once the widths have settled, once per kind of
+        table and set of columns."""
         labels = [label.cell_len for label in self.header_labels()]
         room = self.room()
         fit = fit_columns(self.table_columns, self._content_widths, labels, room)
@@ -229,14 +237,26 @@ class FittedColumns(ScrollView):
         self._generation += 1
         self._lines.clear()
         self.fit_virtual_size()
-        note = self._hidden_note()
-        told = _TOLD_HIDDEN.setdefault(self.app, set())
-        key = (type(self).__name__, fit.hidden)
-        if told_before or not note or key in told or sum(fit.widths) + len(note) <= room:
+        if told_before:
             return True
-        told.add(key)
-        self.notify(f"narrow terminal:{note.removeprefix(' ')} (a wider one shows them)")
+        if self._note_timer is not None:
+            self._note_timer.stop()  # a newer set of hidden columns, or none
+            self._note_timer = None
+        note = self._hidden_note()
+        if note and sum(fit.widths) + len(note) > room:
+            message = f"narrow terminal:{note.removeprefix(' ')} (a wider one shows them)"
+            self._note_timer = self.set_timer(NOTE_SETTLE_S, lambda: self._say(fit.hidden, message))
         return True
+
+    def _say(self, hidden: frozenset[int], message: str) -> None:
+        """Notify ``message`` if ``hidden`` is still what the table hides and it was not
+        said before."""
+        self._note_timer = None
+        told = _TOLD_HIDDEN.setdefault(self.app, set())
+        key = (type(self).__name__, hidden)
+        if hidden == self.hidden_columns and key not in told:
+            told.add(key)
+            self.notify(message)
 
     def _hidden_note(self) -> str:
         """``  +2 hidden: Host, Start`` (the columns a narrow terminal hides)."""

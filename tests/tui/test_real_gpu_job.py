@@ -370,3 +370,20 @@ async def test_the_sessions_are_listed_from_the_manifests_while_the_files_are_re
         await loaded(app, pilot)
         assert "loading" not in screen_text(app)
         assert sorted(column(table, "Events")) == listed  # from the files
+
+
+async def test_at_80x24_each_table_says_once_what_it_hides() -> None:
+    """A table's widths settle over a few layouts as the job view fills in: one note says
+    the columns it finally hides, not one note per step covering the view."""
+    app = make_app([raw.CAPTURE], clock=fixed_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_job(pilot)
+        for _ in range(3):
+            await pilot.pause(0.4)
+            await loaded(app, pilot)
+        said = [n.message for n in app._notifications if "narrow terminal" in n.message]
+        assert said, "the rank table hides columns at 80 columns and says so"
+        assert len(said) == len(set(said)) <= 2, said  # one a table: sessions, ranks
+        table = app.screen.query_one(RankTable)
+        names = [table.table_columns[index].label for index in sorted(table.hidden_columns)]
+        assert any(f"+{len(names)} hidden: {', '.join(names)}" in note for note in said), said

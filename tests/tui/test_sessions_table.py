@@ -12,6 +12,7 @@ from stormlog_tui.app import make_app
 from stormlog_tui.messages import DatasetUpdated
 from stormlog_tui.screens import DetailScreen, RecordScreen
 from stormlog_tui.widgets import FilterBar, SessionsTable, StatusLine, WarningsPanel
+from stormlog_tui.widgets.fitted_columns import NOTE_SETTLE_S
 
 from .conftest import HOSTILE_HOST, HOSTILE_JOB, fixed_clock, loaded, screen_text
 
@@ -196,7 +197,7 @@ async def test_a_narrow_terminal_hides_columns_keeps_the_ids_whole_and_says_so()
         app = make_app([REAL_GPU_JOB], clock=fixed_clock)
         async with app.run_test(size=(width, 30)) as pilot:
             await loaded(app, pilot)
-            await pilot.pause(0.2)
+            await pilot.pause(NOTE_SETTLE_S + 0.2)  # the note waits for the widths to settle
             lines = screen_text(app).splitlines()
             header = lines[1]
             for name in ("Status", "Rank", "Peak alloc", "Warn", "Session"):

@@ -15,6 +15,7 @@ import pytest
 
 from stormlog_tui.app import make_app
 from stormlog_tui.widgets import PhaseTable
+from stormlog_tui.widgets.fitted_columns import NOTE_SETTLE_S
 
 from .conftest import DEMO_DIR, ROOT, fixed_clock, loaded
 
@@ -108,7 +109,9 @@ async def open_rank_details(pilot: Any) -> None:
 
 async def quiet(pilot: Any) -> None:
     """No notification in the picture: when one shows depends on when a table is laid
-    out (the narrow-terminal note), not on what the screen shows."""
+    out (the narrow-terminal note, said once the widths settle), not on what the screen
+    shows."""
+    await pilot.pause(NOTE_SETTLE_S + 0.1)
     pilot.app.clear_notifications()
     await pilot.pause()
 
